@@ -1,0 +1,68 @@
+"""What the Manager and Staff consoles show and accept about Business IDs and accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class BusinessIdOut(BaseModel):
+    id: int
+    display_name: str
+    email: str | None
+    kind: str  # "business" (email + password) or "chat_app"
+
+
+class AccountOut(BaseModel):
+    id: int
+    basic_id: str
+    premium_id: str | None
+    display_name: str
+    status_message: str
+    profile_image_url: str | None
+    timezone: str
+    package: str
+    badge: str
+    add_friend_url: str
+    role: str | None = None
+
+
+class HomeOut(BaseModel):
+    account: AccountOut
+    role: str
+    can_see_insights: bool
+    friends: int | None
+    blocks: int | None
+    target_reach: int | None
+
+
+class MemberOut(BaseModel):
+    business_id: int
+    display_name: str
+    email: str | None
+    role: str
+    joined_at: datetime
+
+
+class InvitationOut(BaseModel):
+    id: int
+    role: str
+    url: str | None
+    expires_at: datetime
+    used: bool
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    account_id: int
+    account_name: str
+    basic_id: str
+    reference_number: str
+    applicant_name: str
+    applicant_email: str
+    business_name: str
+    website: str
+    status: str
+    created_at: datetime
+    badge: str

@@ -1,0 +1,153 @@
+"""Engine, sessions and the transaction boundary; the only module that commits.
+
+A request, a job and a CLI command each open one :func:`Database.scope`; services only
+``flush()``. Work that must happen after the data is safe (realtime events, waking the
+worker) is registered with :func:`on_commit` and runs only if the commit succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine configured for our two dialects (SQLite WAL + FKs; PostgreSQL via psycopg 3)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_HOOKS_KEY = "openoa_on_commit"
+
+
+def on_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run ``hook`` after ``session``'s transaction commits; dropped on rollback."""
+    session.info.setdefault(_HOOKS_KEY, []).append(hook)
+
+
+class Database:
+    """Sessions for one database. Tests build it on a connection in an outer transaction."""
+
+    def __init__(self, engine: Engine, *, bind: Any = None) -> None:
+        self.engine = engine
+        if bind is not None:
+            # Tests: everything joins the test's transaction; our commits become savepoints.
+            self._factory = sessionmaker(bind=bind, expire_on_commit=False,
+                                         join_transaction_mode="create_savepoint")
+        else:
+            self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        return cls(make_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def scope(self) -> Iterator[Session]:
+        """One unit of work: commits at the end, rolls back on error, then runs on-commit hooks."""
+        session = self._factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop(_HOOKS_KEY, None)
+            raise
+        finally:
+            hooks = session.info.pop(_HOOKS_KEY, [])
+            session.close()
+        for hook in hooks:
+            hook()
+
+
+def migrations_dir() -> Path:
+    """The Alembic folder at the project root (beside ``src/``)."""
+    return Path(__file__).resolve().parents[3] / "migrations"
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` with the Alembic migrations."""
+    from alembic import command
+
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+def import_all_models() -> None:
+    """Register every table on ``Base.metadata`` (for Alembic and tests)."""
+    from openoa.accounts import models as _a  # noqa: F401
+    from openoa.core import jobs as _j  # noqa: F401
+    from openoa.core import ratelimit as _r  # noqa: F401
+    from openoa.core import web_sessions as _s  # noqa: F401
+    from openoa.friends import models as _f  # noqa: F401
+    from openoa.trust import models as _t  # noqa: F401
+    from openoa.users import models as _u  # noqa: F401

@@ -1,0 +1,47 @@
+"""Identifier generation: every random ID and token the platform hands out is made here."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+
+_LOWER = string.ascii_lowercase
+_DIGITS = string.digits
+
+
+def scoped_user_id() -> str:
+    """An account-provider-scoped user ID as LINE shows it: ``U`` + 32 lowercase hex."""
+    return "U" + secrets.token_hex(16)
+
+
+def basic_id() -> str:
+    """A basic ID like LINE's: ``@`` + 3 digits + 5 lowercase letters."""
+    return "@" + "".join(secrets.choice(_DIGITS) for _ in range(3)) + "".join(
+        secrets.choice(_LOWER) for _ in range(5)
+    )
+
+
+def provider_id() -> str:
+    """An opaque provider identifier; user IDs are scoped by it (R-FRD-05)."""
+    return "P" + secrets.token_hex(8)
+
+
+def token() -> str:
+    """A URL-safe secret for links (password reset, invitations) and sessions."""
+    return secrets.token_urlsafe(32)
+
+
+def reference_number() -> str:
+    """A verification application reference number staff and applicants quote."""
+    return "VA-" + "".join(secrets.choice(_DIGITS) for _ in range(10))
+
+
+def request_id() -> str:
+    """A request identifier in LINE's form (UUID)."""
+    return str(uuid.uuid4())
+
+
+def worker_id() -> str:
+    """A name for one job worker process, used in its leases."""
+    return "w-" + secrets.token_hex(6)

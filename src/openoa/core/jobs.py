@@ -1,0 +1,236 @@
+"""The job runner: job rows written in the caller's transaction, claimed under a lease.
+
+A job is a row inserted by :func:`enqueue` inside the use case's transaction, so nothing
+is queued that was not committed. Workers claim due rows in batches (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL; SQLite's single writer makes its ``UPDATE … RETURNING`` the one
+claimer), extend the lease while they run, and a job whose worker died is claimed again
+once its lease expires. Completion is fenced by (worker, attempt): a worker that lost its
+lease cannot mark the job done. Job bodies are idempotent and open their own session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from openoa.core import clock, ids
+from openoa.core.db import Base, Database, UTCDateTime, on_commit
+
+log = logging.getLogger("openoa.jobs")
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+MAX_BACKOFF_SECONDS = 3600
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=10)
+    locked_by: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The claim query filters on state and orders by run_at.
+    __table_args__ = (Index("ix_jobs_state_run_at", "state", "run_at"),)
+
+
+JobFunction = Callable[..., None]
+_registry: dict[str, JobFunction] = {}
+_wake = threading.Event()
+
+
+def job(name: str) -> Callable[[JobFunction], JobFunction]:
+    """Register ``fn(db, **payload)`` as the body of jobs called ``name``."""
+
+    def register(fn: JobFunction) -> JobFunction:
+        _registry[name] = fn
+        return fn
+
+    return register
+
+
+def registered() -> dict[str, JobFunction]:
+    return dict(_registry)
+
+
+def load_job_modules() -> None:
+    """Import every module that registers jobs, so a worker knows all job names."""
+    from openoa.integrations import mail  # noqa: F401
+
+
+def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, *,
+            run_at: datetime | None = None, max_attempts: int = 10) -> Job:
+    """Add a job in the caller's transaction; the local worker is woken after commit."""
+    now = clock.now()
+    row = Job(name=name, payload=payload or {}, state=QUEUED, run_at=run_at or now,
+              attempts=0, max_attempts=max_attempts, created_at=now)
+    session.add(row)
+    session.flush()
+    on_commit(session, _wake.set)
+    return row
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    name: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+
+
+def claim(db: Database, worker: str, *, limit: int = 10, lease_seconds: float = 60.0) -> list[Claimed]:
+    """Take up to ``limit`` due jobs (or jobs whose lease expired) for ``worker``."""
+    now = clock.now()
+    due = (
+        select(Job.id)
+        .where(or_((Job.state == QUEUED) & (Job.run_at <= now),
+                   (Job.state == RUNNING) & (Job.lease_until < now)))
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Job)
+        .where(Job.id.in_(due.scalar_subquery()))
+        .values(state=RUNNING, locked_by=worker, attempts=Job.attempts + 1,
+                lease_until=now + timedelta(seconds=lease_seconds))
+        .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
+    )
+    with db.scope() as session:
+        rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
+    return sorted((Claimed(r.id, r.name, r.payload or {}, r.attempts, r.max_attempts) for r in rows),
+                  key=lambda c: c.id)
+
+
+def _finish(db: Database, item: Claimed, worker: str, values: dict[str, Any]) -> bool:
+    stmt = (update(Job)
+            .where(Job.id == item.id, Job.locked_by == worker, Job.attempts == item.attempt,
+                   Job.state == RUNNING)
+            .values(**values))
+    with db.scope() as session:
+        result = session.execute(stmt, execution_options={"synchronize_session": False})
+        return bool(getattr(result, "rowcount", 0))
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Exponential back-off between retries: 2, 4, 8 … seconds, capped at an hour."""
+    return min(2 ** attempt, MAX_BACKOFF_SECONDS)
+
+
+def run_claimed(db: Database, item: Claimed, worker: str) -> str:
+    """Run one claimed job and record its outcome; returns the state written."""
+    fn = _registry.get(item.name)
+    now = clock.now()
+    if item.attempt > item.max_attempts:
+        _finish(db, item, worker, {"state": FAILED, "finished_at": now, "locked_by": None,
+                                   "last_error": "gave up: too many attempts"})
+        return FAILED
+    if fn is None:
+        _finish(db, item, worker, {"state": FAILED, "finished_at": now, "locked_by": None,
+                                   "last_error": f"no job registered as {item.name!r}"})
+        return FAILED
+    try:
+        fn(db, **item.payload)
+    except Exception:
+        error = traceback.format_exc(limit=5)
+        log.warning("job %s #%s failed (attempt %s)", item.name, item.id, item.attempt)
+        if item.attempt >= item.max_attempts:
+            _finish(db, item, worker, {"state": FAILED, "finished_at": clock.now(),
+                                       "locked_by": None, "last_error": error})
+            return FAILED
+        _finish(db, item, worker, {"state": QUEUED, "locked_by": None, "lease_until": None,
+                                   "last_error": error,
+                                   "run_at": clock.now() + timedelta(seconds=backoff_seconds(item.attempt))})
+        return QUEUED
+    if not _finish(db, item, worker, {"state": DONE, "finished_at": clock.now(), "locked_by": None,
+                                      "lease_until": None}):
+        log.warning("job %s #%s finished after its lease passed to another worker", item.name, item.id)
+    return DONE
+
+
+def run_due_jobs(db: Database, *, worker: str = "inline", limit: int = 100) -> int:
+    """Run every job due now, in this thread (tests and one-shot commands); returns how many ran."""
+    total = 0
+    while True:
+        batch = claim(db, worker, limit=limit)
+        if not batch:
+            return total
+        for item in batch:
+            run_claimed(db, item, worker)
+        total += len(batch)
+
+
+class Worker:
+    """A loop that claims and runs jobs until stopped; heartbeats keep its leases alive."""
+
+    def __init__(self, db: Database, *, name: str | None = None, batch: int = 10,
+                 lease_seconds: float = 60.0, poll_seconds: float = 0.5) -> None:
+        self.db = db
+        self.name = name or ids.worker_id()
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+
+    def _heartbeat(self) -> None:
+        while not self.stopping.wait(self.lease_seconds / 3):
+            with self._lock:
+                held = list(self._held)
+            if not held:
+                continue
+            try:
+                with self.db.scope() as session:
+                    session.execute(
+                        update(Job).where(Job.id.in_(held), Job.locked_by == self.name)
+                        .values(lease_until=clock.now() + timedelta(seconds=self.lease_seconds)),
+                        execution_options={"synchronize_session": False})
+            except Exception:  # a missed heartbeat only risks a duplicate run of an idempotent job
+                log.exception("heartbeat failed")
+
+    def run(self) -> None:
+        """Work until :meth:`stop`; safe to run in a thread of the server."""
+        load_job_modules()
+        beat = threading.Thread(target=self._heartbeat, name=f"{self.name}-heartbeat", daemon=True)
+        beat.start()
+        while not self.stopping.is_set():
+            try:
+                batch = claim(self.db, self.name, limit=self.batch, lease_seconds=self.lease_seconds)
+            except Exception:
+                log.exception("claiming jobs failed; retrying")
+                batch = []
+            for item in batch:
+                with self._lock:
+                    self._held.add(item.id)
+                try:
+                    run_claimed(self.db, item, self.name)
+                finally:
+                    with self._lock:
+                        self._held.discard(item.id)
+                if self.stopping.is_set():
+                    break
+            if not batch:
+                _wake.wait(self.poll_seconds)
+                _wake.clear()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        _wake.set()

@@ -1,0 +1,30 @@
+"""Friendships as the Chat app, the console and scripts see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class FriendshipOut(BaseModel):
+    account_id: int
+    basic_id: str
+    account_name: str
+    user_id: str  # the account-scoped "U…" ID the account's bots see
+    friend_path: str
+    blocked: bool
+    followed_at: datetime
+
+
+class AccountCard(BaseModel):
+    """An account as a person finds it: public details and their relationship to it."""
+
+    id: int
+    basic_id: str
+    display_name: str
+    status_message: str
+    profile_image_url: str | None
+    badge: str
+    is_friend: bool
+    blocked: bool

@@ -1,0 +1,48 @@
+"""Media files on the local disk, content-addressed so re-uploads cost nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+_KEY = re.compile(r"^[0-9a-f]{64}\.(png|jpg)$")
+
+
+class LocalStorage:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def save(self, data: bytes, *, suffix: str) -> str:
+        key = f"{hashlib.sha256(data).hexdigest()}.{suffix}"
+        path = self.root / key
+        if not path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return key
+
+    def read(self, key: str) -> bytes | None:
+        if not _KEY.match(key):
+            return None
+        path = self.root / key
+        return path.read_bytes() if path.exists() else None
+
+    def url(self, key: str) -> str:
+        return f"/media/{key}"
+
+
+_storage: LocalStorage | None = None
+
+
+def use_storage(storage: LocalStorage | None) -> None:
+    """Choose where media goes for this process (tests point it at a temporary folder)."""
+    global _storage
+    _storage = storage
+
+
+def current_storage() -> LocalStorage:
+    from openoa.core.settings import get_settings
+
+    return _storage or LocalStorage(get_settings().media_dir)
