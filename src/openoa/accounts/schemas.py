@@ -66,3 +66,72 @@ class ApplicationOut(BaseModel):
     status: str
     created_at: datetime
     badge: str
+
+
+class MembersOut(BaseModel):
+    account: AccountOut
+    members: list[MemberOut]
+    invitations: list[InvitationOut]
+
+
+class SettingsOut(BaseModel):
+    account: AccountOut
+    applications: list[ApplicationOut]
+    can_apply: bool
+    apply_refusal: str | None  # why this member cannot apply now, written for them
+
+
+class InvitationPreviewOut(BaseModel):
+    account: AccountOut
+    role: str
+
+
+class NoticeOut(BaseModel):
+    message: str
+
+
+# ---------------------------------------------------------------- what the console accepts
+
+class SignUpIn(BaseModel):
+    email: str
+    password: str
+    display_name: str
+
+
+class LoginIn(BaseModel):
+    email: str
+    password: str
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str
+    new_password: str
+
+
+class PasswordForgotIn(BaseModel):
+    email: str
+
+
+class PasswordResetIn(BaseModel):
+    token: str
+    new_password: str
+
+
+class AccountCreateIn(BaseModel):
+    display_name: str
+
+
+class AccountUpdateIn(BaseModel):
+    display_name: str | None = None
+    status_message: str | None = None
+
+
+class RoleIn(BaseModel):
+    role: str
+
+
+class VerificationIn(BaseModel):
+    applicant_name: str
+    applicant_email: str
+    business_name: str
+    website: str = ""

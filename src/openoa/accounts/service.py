@@ -25,15 +25,18 @@ from openoa.accounts.schemas import (
     HomeOut,
     InvitationOut,
     MemberOut,
+    MembersOut,
+    SettingsOut,
 )
 from openoa.core import clock, ids, images
-from openoa.core.access import Actor, BusinessActor, StaffActor, SystemActor
+from openoa.core.access import Actor, BusinessActor, PersonActor, StaffActor, SystemActor
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.security import hash_password, hash_token, verify_password
 from openoa.core.settings import get_settings
 from openoa.friends import queries as friend_queries
 from openoa.integrations.mail import queue_mail
 from openoa.integrations.storage import current_storage
+from openoa.users import service as users_service
 from openoa.users.models import User
 
 # ---------------------------------------------------------------- Business IDs
@@ -86,6 +89,17 @@ def business_id_for_user(session: Session, user: User) -> BusinessId:
         session.add(bid)
         session.flush()
     return bid
+
+
+def chat_app_business_id(session: Session, *, email: str, password: str) -> BusinessId:
+    """The Business ID of a Chat-app account, proven by that account's own credentials (R-ACC-01)."""
+    user = users_service.authenticate(session, email=email, password=password)
+    return business_id_for_user(session, user)
+
+
+def business_id_for_person(session: Session, actor: PersonActor) -> BusinessId:
+    """The Business ID of the person already logged in to the Chat app ("Continue as …")."""
+    return business_id_for_user(session, users_service.get_me(session, actor))
 
 
 def get_business_id(session: Session, actor: BusinessActor) -> BusinessId:
@@ -158,8 +172,10 @@ def reset_password(session: Session, *, token: str, new_password: str) -> Busine
 
 # ---------------------------------------------------------------- accounts and access
 
-def add_friend_url(basic_id: str) -> str:
-    return f"{get_settings().base_url}/add/{basic_id}"
+def add_friend_url(basic_id: str, source: str | None = None) -> str:
+    """The account's add-friend link; ``source`` (a friend path) lands in ``?src=`` (R-FRD-02)."""
+    url = f"{get_settings().base_url}/add/{basic_id}"
+    return f"{url}?src={source}" if source else url
 
 
 def account_out(account: OfficialAccount, role: str | None = None) -> AccountOut:
@@ -322,6 +338,13 @@ def list_members(session: Session, actor: Actor, account_id: int) -> list[Member
                       joined_at=m.created_at) for m, b in rows]
 
 
+def account_members(session: Session, actor: Actor, account_id: int) -> MembersOut:
+    """The members page: the account, its members and the invitations sent (admins only)."""
+    account, role = access_account(session, actor, account_id, Permission.MEMBERS)
+    return MembersOut(account=account_out(account, role), members=list_members(session, actor, account_id),
+                      invitations=list_invitations(session, actor, account_id))
+
+
 def _member_count(session: Session, account_id: int) -> int:
     return int(session.scalar(select(func.count()).select_from(Membership)
                               .where(Membership.account_id == account_id)) or 0)
@@ -469,6 +492,21 @@ def account_applications(session: Session, actor: Actor, account_id: int) -> lis
     apps = session.scalars(select(VerificationApplication).where(VerificationApplication.account_id == account.id)
                            .order_by(VerificationApplication.created_at.desc())).all()
     return [_application_out(a, account) for a in apps]
+
+
+def account_settings(session: Session, actor: Actor, account_id: int) -> SettingsOut:
+    """The settings page: the account, its applications, and whether (or why not) this member may apply."""
+    account, role = access_account(session, actor, account_id, Permission.SETTINGS)
+    applications = account_applications(session, actor, account_id)
+    refusal = None
+    if not rules.role_allows(role, Permission.VERIFICATION):
+        refusal = rules.PERMISSION_REFUSALS[Permission.VERIFICATION]
+    elif not rules.can_apply_for_verification(account.badge):
+        refusal = "This account is already verified."
+    elif pending := [a for a in applications if a.status == "pending"]:
+        refusal = f"An application is already under review ({pending[0].reference_number})."
+    return SettingsOut(account=account_out(account, role), applications=applications,
+                       can_apply=refusal is None, apply_refusal=refusal)
 
 
 def _require_staff(actor: Actor) -> StaffActor:

@@ -185,6 +185,15 @@ def limit_signup(request: Request, surface: str) -> None:
                   limit=settings.signup_attempts_per_window, window_seconds=settings.rate_limit_window_seconds)
 
 
+def limit_password_reset(request: Request, email: str) -> None:
+    """Reset mails are limited like logins, so the form cannot be used to flood an inbox."""
+    settings = settings_of(request)
+    db = db_of(request)
+    for key in (f"reset:ip:{client_ip(request)}", f"reset:email:{email.strip().lower()}"):
+        ratelimit.hit(db, key, limit=settings.login_attempts_per_window,
+                      window_seconds=settings.rate_limit_window_seconds)
+
+
 # ------------------------------------------------------------------ rendering
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,

@@ -1,9 +1,16 @@
-"""Routes of the console surface (pages and their JSON endpoints)."""
+"""Routes of the Manager console: its pages and their JSON endpoints under /console/api/.
+
+Each concern lives in its own module; this router gives them all the CSRF check.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
 from openoa.web import deps
+from openoa.web.console import accounts, auth, members
 
 router = APIRouter(dependencies=[Depends(deps.csrf_protect)])
+router.include_router(auth.router)
+router.include_router(accounts.router)
+router.include_router(members.router)
