@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FriendshipOut(BaseModel):
@@ -28,3 +28,10 @@ class AccountCard(BaseModel):
     badge: str
     is_friend: bool
     blocked: bool
+
+
+class AddFriend(BaseModel):
+    """A person adds an account: its basic ID (with or without '@') and the friend path."""
+
+    basic_id: str = Field(description="Basic or premium ID, like @123abcde")
+    path: str = Field(default="url", description="qr | url | button | search | profile | ad | poster | share")

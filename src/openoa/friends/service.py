@@ -54,11 +54,14 @@ def _person(session: Session, actor: Actor, user_id: int | None) -> User:
     return user
 
 
-def view_account(session: Session, actor: PersonActor, basic_id: str) -> AccountCard:
-    """An account found by basic ID, with whether this person is its friend."""
+def view_account(session: Session, actor: PersonActor | None, basic_id: str) -> AccountCard:
+    """An account found by basic ID, with whether this person is its friend.
+
+    ``actor`` is None for a visitor who is not logged in (the public add-friend page).
+    """
     account = find_account_by_basic_id(session, basic_id)
-    friendship = session.scalar(select(Friendship).where(Friendship.account_id == account.id,
-                                                         Friendship.user_id == actor.user_id))
+    friendship = None if actor is None else session.scalar(
+        select(Friendship).where(Friendship.account_id == account.id, Friendship.user_id == actor.user_id))
     storage = current_storage()
     return AccountCard(id=account.id, basic_id=account.basic_id, display_name=account.display_name,
                        status_message=account.status_message,
