@@ -8,11 +8,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import argon2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from openoa.core import clock as clock_module
+from openoa.core import security
 from openoa.core.clock import FakeClock
 from openoa.core.db import Database, make_engine, upgrade
 from openoa.core.settings import Settings
@@ -22,6 +24,10 @@ from openoa.integrations.mail import SmtpMailer
 from openoa.integrations.storage import LocalStorage
 
 PG_URL = os.environ.get("OPENOA_TEST_DATABASE_URL")
+
+# Real argon2id, with the parameters argon2-cffi ships for tests: hundreds of sign-ups and
+# logins per run would otherwise spend minutes in the key derivation alone.
+security.use_hash_parameters(argon2.profiles.CHEAPEST)
 
 
 def fresh_database_url(tmp: Path, name: str = "test") -> str:
