@@ -43,6 +43,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database_url = f"sqlite:///{data / 'live.db'}"
     upgrade(database_url)
     port = _free_port()
+    demo_env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url,
+                "OPENOA_BASE_URL": f"http://127.0.0.1:{port}"}
+    # Demo logins and a populated account for the page sweep; journeys make their own accounts.
+    subprocess.run([sys.executable, "-m", "openoa.cli", "demo", "--users", "60"], env=demo_env, check=True,
+                   capture_output=True)
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url,
            "OPENOA_BASE_URL": url, "OPENOA_SECRET_KEY": "e2e-secret", "OPENOA_WORKER_POLL_SECONDS": "0.2"}
