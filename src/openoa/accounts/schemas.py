@@ -28,6 +28,11 @@ class AccountOut(BaseModel):
     role: str | None = None
 
 
+class FriendPathCount(BaseModel):
+    path: str
+    friends: int
+
+
 class HomeOut(BaseModel):
     account: AccountOut
     role: str
@@ -35,6 +40,7 @@ class HomeOut(BaseModel):
     friends: int | None
     blocks: int | None
     target_reach: int | None
+    friend_paths: list[FriendPathCount] | None = None
 
 
 class MemberOut(BaseModel):

@@ -22,6 +22,7 @@ from openoa.accounts.schemas import (
     AccountOut,
     ApplicationOut,
     BusinessIdOut,
+    FriendPathCount,
     HomeOut,
     InvitationOut,
     MemberOut,
@@ -289,12 +290,14 @@ def account_home(session: Session, actor: Actor, account_id: int) -> HomeOut:
     """The account's home: friends, blocks and target reach for roles that see insights."""
     account, role = access_account(session, actor, account_id, Permission.HOME)
     sees = rules.role_allows(role, Permission.INSIGHTS)
-    friends = blocks = reach = None
+    friends = blocks = reach = paths = None
     if sees:
         row = session.execute(friend_queries.friend_counts(account.id)).one()
         friends, blocks, reach = int(row.friends or 0), int(row.blocks or 0), int(row.target_reach or 0)
+        paths = [FriendPathCount(path=p, friends=n)
+                 for p, n in session.execute(friend_queries.friends_by_path(account.id)).all()]
     return HomeOut(account=account_out(account, role), role=role, can_see_insights=sees,
-                   friends=friends, blocks=blocks, target_reach=reach)
+                   friends=friends, blocks=blocks, target_reach=reach, friend_paths=paths)
 
 
 def update_account(session: Session, actor: Actor, account_id: int, *, display_name: str | None = None,

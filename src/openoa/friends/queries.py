@@ -23,3 +23,16 @@ def friend_counts(account_id: int) -> Select:
         .join(User, User.id == Friendship.user_id)
         .where(Friendship.account_id == account_id)
     )
+
+
+def friends_by_path(account_id: int) -> Select:
+    """Friends of one account per friend path (R-FRD-02), largest first.
+
+    Uses the (account_id, …) prefix of ix_friendships_account_blocked_user.
+    """
+    return (
+        select(Friendship.friend_path, func.count().label("friends"))
+        .where(Friendship.account_id == account_id)
+        .group_by(Friendship.friend_path)
+        .order_by(func.count().desc(), Friendship.friend_path)
+    )

@@ -321,3 +321,27 @@ def test_every_non_admin_role_is_listed_with_its_label(client: TestClient, sessi
     roles = {role: member(session, acc, owner, role, name=f"M {role}") for role in NON_ADMIN_ROLES}
     login(client, roles["operator_no_broadcasts"].email)
     assert "Your role: Operator (no broadcasts)" in client.get("/console").text
+
+
+def test_r_frd_02_home_charts_friends_by_friend_path(client: TestClient, session: Session, owner: BusinessId,
+                                                     acc: OfficialAccount) -> None:
+    for path in ("qr", "qr", "qr", "search", "url"):
+        factories.friend(session, factories.person(session), acc, path=path)
+    session.flush()
+    login(client, owner.email)
+    home = client.get(f"/console/api/accounts/{acc.id}").json()
+    assert home["friend_paths"] == [{"path": "qr", "friends": 3}, {"path": "search", "friends": 1},
+                                    {"path": "url", "friends": 1}]
+    page = client.get(f"/console/accounts/{acc.id}").text
+    assert '<progress max="5" value="3"' in page and "QR code" in page
+
+
+def test_r_acc_04_friend_path_chart_is_hidden_from_roles_without_insights(
+        client: TestClient, session: Session, owner: BusinessId, acc: OfficialAccount) -> None:
+    factories.friend(session, factories.person(session), acc, path="qr")
+    no_insights = member(session, acc, owner, "operator_no_insights")
+    session.flush()
+    login(client, no_insights.email)
+    home = client.get(f"/console/api/accounts/{acc.id}").json()
+    assert home["friend_paths"] is None and home["friends"] is None
+    assert "<progress" not in client.get(f"/console/accounts/{acc.id}").text
