@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from openoa.core.jobs import run_due_jobs
 from openoa.core.settings import Settings
 from openoa.integrations import mail as mail_module
 from openoa.integrations.mail import OutboxMailer, queue_mail
-from openoa.core.jobs import run_due_jobs
 from openoa.web.app import create_app
 
 IE11 = "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko"

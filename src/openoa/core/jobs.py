@@ -217,16 +217,22 @@ class Worker:
             except Exception:
                 log.exception("claiming jobs failed; retrying")
                 batch = []
+            # The whole batch is held from the claim on: a long first job must not let the
+            # leases of the jobs queued behind it expire (another worker would run them too).
+            with self._lock:
+                self._held.update(item.id for item in batch)
             for item in batch:
-                with self._lock:
-                    self._held.add(item.id)
                 try:
                     run_claimed(self.db, item, self.name)
+                except Exception:  # e.g. the database went away; the lease expires and it is retried
+                    log.exception("recording the outcome of job %s #%s failed", item.name, item.id)
                 finally:
                     with self._lock:
                         self._held.discard(item.id)
                 if self.stopping.is_set():
                     break
+            with self._lock:
+                self._held.difference_update(item.id for item in batch)
             if not batch:
                 _wake.wait(self.poll_seconds)
                 _wake.clear()
