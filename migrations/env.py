@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from openoa.core.db import Base, import_all_models, make_engine
+from openoa.core.db import Base, make_engine
+from openoa.modules import import_all_models
 
 import_all_models()
 config = context.config

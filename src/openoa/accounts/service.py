@@ -29,7 +29,7 @@ from openoa.accounts.schemas import (
     MembersOut,
     SettingsOut,
 )
-from openoa.core import clock, ids, images
+from openoa.core import clock, credentials, ids, images
 from openoa.core.access import Actor, BusinessActor, PersonActor, StaffActor, SystemActor
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.security import hash_password, hash_token, verify_password
@@ -49,11 +49,11 @@ def business_out(bid: BusinessId) -> BusinessIdOut:
 
 def sign_up(session: Session, *, email: str, password: str, display_name: str) -> BusinessId:
     """Register a business account (email + password)."""
-    email = rules.normalise_email(email)
+    email = credentials.normalise_email(email)
     errors = []
-    if (p := rules.email_problem(email)):
+    if (p := credentials.email_problem(email)):
         errors.append(FieldError("email", p))
-    if (p := rules.password_problem(password)):
+    if (p := credentials.password_problem(password)):
         errors.append(FieldError("password", p))
     if not display_name.strip():
         errors.append(FieldError("display_name", "Enter your name."))
@@ -76,7 +76,7 @@ def sign_up(session: Session, *, email: str, password: str, display_name: str) -
 
 def authenticate(session: Session, *, email: str, password: str) -> BusinessId:
     """The Business ID with these credentials; the same message for unknown email or wrong password."""
-    bid = session.scalar(select(BusinessId).where(BusinessId.email == rules.normalise_email(email)))
+    bid = session.scalar(select(BusinessId).where(BusinessId.email == credentials.normalise_email(email)))
     if not verify_password(bid.password_hash if bid else None, password) or bid is None:
         raise Invalid(field="password", reason="The email or password is incorrect.")
     return bid
@@ -117,7 +117,7 @@ def change_password(session: Session, actor: BusinessActor, *, current: str, new
         raise NotAllowed("You log in with your Chat-app account; change its password in the Chat app.")
     if not verify_password(bid.password_hash, current):
         raise Invalid(field="current_password", reason="The current password is incorrect.")
-    if (p := rules.password_problem(new)):
+    if (p := credentials.password_problem(new)):
         raise Invalid(field="new_password", reason=p)
     bid.password_hash = hash_password(new)
     session.flush()
@@ -126,8 +126,8 @@ def change_password(session: Session, actor: BusinessActor, *, current: str, new
 
 def request_password_reset(session: Session, *, email: str) -> None:
     """Mail a single-use reset link if the email is known; says nothing either way."""
-    email = rules.normalise_email(email)
-    if (p := rules.email_problem(email)):
+    email = credentials.normalise_email(email)
+    if (p := credentials.email_problem(email)):
         raise Invalid(field="email", reason=p)
     bid = session.scalar(select(BusinessId).where(BusinessId.email == email))
     if bid is None:
@@ -161,7 +161,7 @@ def check_reset_token(session: Session, token: str) -> None:
 def reset_password(session: Session, *, token: str, new_password: str) -> BusinessId:
     """Set a new password from a reset link; the link then stops working, as do all sessions."""
     reset = _live_reset(session, token)
-    if (p := rules.password_problem(new_password)):
+    if (p := credentials.password_problem(new_password)):
         raise Invalid(field="new_password", reason=p)
     bid = session.get(BusinessId, reset.business_id)
     assert bid is not None  # FK
@@ -472,8 +472,8 @@ def apply_for_verification(session: Session, actor: BusinessActor, account_id: i
     errors = []
     if not applicant_name.strip():
         errors.append(FieldError("applicant_name", "Enter the applicant's name."))
-    email = rules.normalise_email(applicant_email)
-    if (p := rules.email_problem(email)):
+    email = credentials.normalise_email(applicant_email)
+    if (p := credentials.email_problem(email)):
         errors.append(FieldError("applicant_email", p))
     if not business_name.strip():
         errors.append(FieldError("business_name", "Enter the business or organisation name."))

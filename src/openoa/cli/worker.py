@@ -12,6 +12,7 @@ import typer
 from openoa.cli.runtime import current_settings, err, out, refusals
 from openoa.core.db import Database
 from openoa.core.jobs import Worker
+from openoa.modules import load_job_modules
 
 
 def worker(
@@ -22,6 +23,7 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with refusals():
         db = Database.from_url(settings.resolved_database_url)
+    load_job_modules()
     loop = Worker(db, batch=batch, lease_seconds=settings.job_lease_seconds,
                   poll_seconds=settings.worker_poll_seconds)
 

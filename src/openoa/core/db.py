@@ -150,14 +150,3 @@ def upgrade(url: str, revision: str = "head") -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
-
-
-def import_all_models() -> None:
-    """Register every table on ``Base.metadata`` (for Alembic and tests)."""
-    from openoa.accounts import models as _a  # noqa: F401
-    from openoa.core import jobs as _j  # noqa: F401
-    from openoa.core import ratelimit as _r  # noqa: F401
-    from openoa.core import web_sessions as _s  # noqa: F401
-    from openoa.friends import models as _f  # noqa: F401
-    from openoa.trust import models as _t  # noqa: F401
-    from openoa.users import models as _u  # noqa: F401

@@ -69,11 +69,6 @@ def registered() -> dict[str, JobFunction]:
     return dict(_registry)
 
 
-def load_job_modules() -> None:
-    """Import every module that registers jobs, so a worker knows all job names."""
-    from openoa.integrations import mail  # noqa: F401
-
-
 def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, *,
             run_at: datetime | None = None, max_attempts: int = 10) -> Job:
     """Add a job in the caller's transaction; the local worker is woken after commit."""
@@ -208,7 +203,6 @@ class Worker:
 
     def run(self) -> None:
         """Work until :meth:`stop`; safe to run in a thread of the server."""
-        load_job_modules()
         beat = threading.Thread(target=self._heartbeat, name=f"{self.name}-heartbeat", daemon=True)
         beat.start()
         while not self.stopping.is_set():

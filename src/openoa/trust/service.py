@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openoa.accounts.rules import email_problem, normalise_email, password_problem
 from openoa.core import clock
 from openoa.core.access import Actor, SystemActor
+from openoa.core.credentials import email_problem, normalise_email, password_problem
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed
 from openoa.core.security import hash_password, verify_password
 from openoa.trust.models import StaffMember

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openoa.accounts.rules import email_problem, normalise_email, password_problem
 from openoa.core import clock, images
 from openoa.core.access import Actor, PersonActor, SystemActor
+from openoa.core.credentials import email_problem, normalise_email, password_problem
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.security import hash_password, verify_password
 from openoa.integrations.ports import Storage

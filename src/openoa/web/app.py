@@ -23,6 +23,7 @@ from openoa.core.jobs import Worker
 from openoa.core.settings import Settings, get_settings
 from openoa.integrations.mail import OutboxMailer, current_mailer
 from openoa.integrations.storage import current_storage
+from openoa.modules import load_job_modules
 from openoa.web import deps
 from openoa.web.chatapp import routes as chatapp_routes
 from openoa.web.console import routes as console_routes
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop: Worker | None = None
         if run_worker:
+            load_job_modules()
             loop = Worker(db, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.worker_poll_seconds)
             thread = threading.Thread(target=loop.run, name="openoa-worker", daemon=True)
             thread.start()
