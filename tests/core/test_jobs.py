@@ -168,7 +168,8 @@ def test_expired_lease_is_claimed_by_another_worker_and_the_late_completion_is_r
     finished = clock.now()
 
     clock.advance(seconds=30)
-    run_claimed(db, first, "w1")  # w1 was only slow; it finishes after losing the lease
+    # w1 was only slow; it finishes after losing the lease and is told so
+    assert run_claimed(db, first, "w1") == jobs.LOST
     row = job_row(db, job_id)
     assert (row.state, row.attempts, row.finished_at) == (DONE, 2, finished)
 
@@ -211,3 +212,15 @@ def test_claim_takes_due_jobs_oldest_first_up_to_the_limit(db: Database, clock) 
     third = add_job(db, "test.record", {"n": 4})
     assert [c.id for c in claim(db, "w1", limit=2)] == [first, second]
     assert [c.id for c in claim(db, "w1", limit=10)] == [third]
+
+
+def test_a_stopping_worker_hands_unstarted_jobs_back_at_once(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    first, second = add_job(db, "test.record", {"n": 1}), add_job(db, "test.record", {"n": 2})
+    claimed = claim(db, "w1", lease_seconds=60)
+    assert [c.id for c in claimed] == [first, second]
+    assert jobs.release(db, "w1", [second]) == 1
+    assert jobs.release(db, "w2", [first]) == 0  # only the holder can release
+    row = job_row(db, second)
+    assert (row.state, row.attempts, row.locked_by) == (QUEUED, 0, None)
+    [again] = claim(db, "w2", lease_seconds=60)  # no lease to wait out
+    assert (again.id, again.attempt) == (second, 1)

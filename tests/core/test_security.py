@@ -41,3 +41,13 @@ def test_signatures_depend_on_secret_and_value() -> None:
     assert signatures_match(signature, sign("secret", "value"))
     assert not signatures_match(signature, sign("other", "value"))
     assert not signatures_match(signature, sign("secret", "other"))
+
+
+def test_r_acc_01_a_server_process_hashes_with_slow_argon2id_parameters() -> None:
+    """The suite hashes cheaply; a real process must not (64 MiB, 3 passes, argon2id)."""
+    import subprocess
+    import sys
+
+    code = "from openoa.core.security import hash_password; print(hash_password('pw-1234567'))"
+    digest = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert digest.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -27,6 +27,7 @@ from openoa.core.db import Base, Database, UTCDateTime, on_commit
 log = logging.getLogger("openoa.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+LOST = "lost"  # not a stored state: the outcome was refused because the lease had passed on
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -157,7 +158,19 @@ def run_claimed(db: Database, item: Claimed, worker: str) -> str:
     if not _finish(db, item, worker, {"state": DONE, "finished_at": clock.now(), "locked_by": None,
                                       "lease_until": None}):
         log.warning("job %s #%s finished after its lease passed to another worker", item.name, item.id)
+        return LOST
     return DONE
+
+
+def release(db: Database, worker: str, job_ids: list[int]) -> int:
+    """Hand claimed but unstarted jobs back to the queue (a worker stopping mid-batch)."""
+    if not job_ids:
+        return 0
+    stmt = (update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker, Job.state == RUNNING)
+            .values(state=QUEUED, locked_by=None, lease_until=None, attempts=Job.attempts - 1))
+    with db.scope() as session:
+        result = session.execute(stmt, execution_options={"synchronize_session": False})
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def run_due_jobs(db: Database, *, worker: str = "inline", limit: int = 100) -> int:
@@ -215,7 +228,14 @@ class Worker:
             # leases of the jobs queued behind it expire (another worker would run them too).
             with self._lock:
                 self._held.update(item.id for item in batch)
-            for item in batch:
+            for position, item in enumerate(batch):
+                if self.stopping.is_set():
+                    # Stopping: the rest of the batch goes back now, not after its lease.
+                    try:
+                        release(self.db, self.name, [i.id for i in batch[position:]])
+                    except Exception:
+                        log.exception("releasing unstarted jobs failed; their leases will expire")
+                    break
                 try:
                     run_claimed(self.db, item, self.name)
                 except Exception:  # e.g. the database went away; the lease expires and it is retried
@@ -223,8 +243,6 @@ class Worker:
                 finally:
                     with self._lock:
                         self._held.discard(item.id)
-                if self.stopping.is_set():
-                    break
             with self._lock:
                 self._held.difference_update(item.id for item in batch)
             if not batch:

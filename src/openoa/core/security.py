@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from argon2 import Parameters, PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+# RFC 9106's second recommendation: argon2id, 3 passes over 64 MiB, 4 lanes.
+PRODUCTION_PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PRODUCTION_PARAMETERS)
 # A real hash to verify against when the email is unknown, so timing does not tell.
 _DUMMY_HASH = _hasher.hash("openoa-timing-equaliser")
 
