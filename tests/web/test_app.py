@@ -93,3 +93,21 @@ def test_dev_mailbox_lists_outbox_mail_when_no_smtp_is_set(tmp_path, db):
 
 def test_dev_mailbox_is_absent_when_smtp_is_configured(client):
     assert client.get("/dev/mailbox").status_code == 404
+
+
+def test_session_cookies_are_http_only_same_site_and_secure_under_https(tmp_path, db, session):
+    from tests import factories
+
+    owner = factories.business(session)
+    session.flush()
+    settings = Settings(data_dir=tmp_path / "var", base_url="https://oa.example.com", secret_key="k",
+                        embedded_worker=False)
+    https = TestClient(create_app(settings, db=db, worker=False), base_url="https://testserver")
+    token = https.get("/csrf").json()["csrf_token"]
+    answer = https.post("/console/api/login", json={"email": owner.email, "password": factories.PASSWORD},
+                        headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200
+    cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("oa_console="))
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert {"httponly", "secure", "samesite=lax", "path=/"} <= flags
+    assert len(cookie.split(";")[0].split("=", 1)[1]) >= 40  # a long random token, not an ID
