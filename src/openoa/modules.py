@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "openoa.accounts.models",
     "openoa.friends.models",
     "openoa.trust.models",
+    "openoa.channels.models",
 )
 JOB_MODULES = ("openoa.integrations.mail",)
 

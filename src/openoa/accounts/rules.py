@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MEMBERS = "members"
     BILLING = "billing"
     VERIFICATION = "verification"
+    MESSAGING_API = "messaging_api"
 
 
 _OPERATOR = frozenset({Permission.HOME, Permission.CHAT, Permission.BROADCASTS,
@@ -56,6 +57,7 @@ PERMISSION_REFUSALS = {
     Permission.MEMBERS: "Only admins can manage members.",
     Permission.BILLING: "Only admins can manage billing.",
     Permission.VERIFICATION: "Only admins can apply for verification.",
+    Permission.MESSAGING_API: "Only admins can see and change the Messaging API settings.",
 }
 
 

@@ -45,3 +45,18 @@ def request_id() -> str:
 def worker_id() -> str:
     """A name for one job worker process, used in its leases."""
     return "w-" + secrets.token_hex(6)
+
+
+def channel_id() -> str:
+    """A channel ID as LINE issues them: 10 digits, not starting with 0."""
+    return str(secrets.randbelow(9 * 10**9) + 10**9)
+
+
+def channel_secret() -> str:
+    """A channel secret: 32 lowercase hex, as LINE shows it."""
+    return secrets.token_hex(16)
+
+
+def access_token() -> str:
+    """An opaque channel access token (LINE's are long URL-safe strings)."""
+    return secrets.token_urlsafe(128)
