@@ -24,6 +24,7 @@ from openoa.core.settings import Settings, get_settings
 from openoa.integrations.mail import OutboxMailer, current_mailer
 from openoa.integrations.storage import current_storage
 from openoa.modules import load_job_modules
+from openoa.api import routes as api_routes
 from openoa.web import deps
 from openoa.web.chatapp import routes as chatapp_routes
 from openoa.web.console import routes as console_routes
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         return RedirectResponse("/static/favicon.svg")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_routes.router)
     app.include_router(console_routes.router)
     app.include_router(chatapp_routes.router)
     app.include_router(staff_routes.router)

@@ -208,4 +208,5 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 
 
 def is_json_path(path: str) -> bool:
-    return "/api/" in path or path.startswith("/api") or path == "/csrf"
+    """Paths answered in JSON (LINE's error body) rather than with a page."""
+    return ("/api/" in path or path.startswith(("/api", "/v2/", "/oauth2/")) or path == "/csrf")
