@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     signup_attempts_per_window: int = 10
     rate_limit_window_seconds: int = 900
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Messaging API rate limits, per channel and per endpoint, as LINE publishes them; 0 turns one off.
+    api_rate_default_per_second: int = Field(default=2000, description="Push, reply, profile and every "
+                                             "endpoint not named below.")
+    api_rate_multicast_per_second: int = Field(default=200, description="Multicast and coupon endpoints.")
+    api_rate_loading_animation_per_second: int = 100
+    api_rate_token_per_second: int = Field(default=370, description="POST /v2/oauth/accessToken, per client_id.")
+    api_rate_broadcast_per_hour: int = Field(default=60, description="Broadcast, narrowcast, the insight "
+                                             "endpoints and the webhook test.")
+    api_rate_audience_per_minute: int = 60
+    api_rate_webhook_endpoint_per_minute: int = 1000
+    api_rate_richmenu_per_hour: int = Field(default=100, description="Create and delete rich menus and "
+                                            "aliases, rich menu batch progress.")
+    api_rate_richmenu_batch_per_hour: int = 3
 
     @property
     def resolved_database_url(self) -> str:

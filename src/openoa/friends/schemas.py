@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 
 class FriendshipOut(BaseModel):
@@ -35,3 +36,24 @@ class AddFriend(BaseModel):
 
     basic_id: str = Field(description="Basic or premium ID, like @123abcde")
     path: str = Field(default="url", description="qr | url | button | search | profile | ad | poster | share")
+
+
+class FollowerProfile(BaseModel):
+    """A friend's public profile as the account's bot reads it (SDK UserProfileResponse)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    display_name: str
+    user_id: str
+    picture_url: str | None = None
+    status_message: str | None = None
+    language: str | None = None
+
+
+class FollowerIds(BaseModel):
+    """One page of the account's followers' user IDs (SDK GetFollowersResponse)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    user_ids: list[str]
+    next: str | None = None

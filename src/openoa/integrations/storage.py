@@ -46,3 +46,10 @@ def current_storage() -> LocalStorage:
     from openoa.core.settings import get_settings
 
     return _storage or LocalStorage(get_settings().media_dir)
+
+
+def public_url(key: str) -> str:
+    """The absolute URL of a stored file, for clients that are not on this site (a bot's pictureUrl)."""
+    from openoa.core.settings import get_settings
+
+    return get_settings().base_url.rstrip("/") + current_storage().url(key)
