@@ -17,8 +17,9 @@ MODEL_MODULES = (
     "openoa.friends.models",
     "openoa.trust.models",
     "openoa.channels.models",
+    "openoa.webhooks.models",
 )
-JOB_MODULES = ("openoa.integrations.mail",)
+JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs")
 
 
 def import_all_models() -> None:

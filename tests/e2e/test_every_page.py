@@ -45,7 +45,8 @@ def test_manager_console_pages(live_server, new_page, kind):
     check(page, live_server.url + "/console")
     account = re.search(r"/console/accounts/(\d+)", page.content()).group(1)  # type: ignore[union-attr]
     for path in (f"/console/accounts/{account}", f"/console/accounts/{account}/members",
-                 f"/console/accounts/{account}/settings", "/console/accounts/new", "/console/password"):
+                 f"/console/accounts/{account}/settings", "/console/accounts/new", "/console/password",
+                 f"/console/accounts/{account}/messaging-api", f"/console/accounts/{account}/webhook"):
         check(page, live_server.url + path)
 
 

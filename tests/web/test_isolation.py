@@ -14,6 +14,7 @@ from PIL import Image
 from openoa.accounts.rules import Permission, Role, role_allows
 from openoa.web.app import create_app  # noqa: F401  (the app fixture builds it)
 from tests import factories
+from tests.api.assertion_keys import public_jwk_json
 from tests.web.console.conftest import login, member
 
 P = Permission
@@ -41,6 +42,21 @@ ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("DELETE", "/console/api/accounts/{a}/members/{m}", P.MEMBERS, "none"),
     ("GET", "/console/api/accounts/{a}/invitations", P.MEMBERS, "none"),
     ("POST", "/console/api/accounts/{a}/invitations", P.MEMBERS, "role_json"),
+    ("GET", "/console/accounts/{a}/messaging-api", P.MESSAGING_API, "none"),
+    ("POST", "/console/accounts/{a}/messaging-api/token", P.MESSAGING_API, "form"),
+    ("POST", "/console/accounts/{a}/messaging-api/secret", P.MESSAGING_API, "form"),
+    ("POST", "/console/accounts/{a}/messaging-api/response-mode", P.MESSAGING_API, "response_mode_form"),
+    ("GET", "/console/api/accounts/{a}/channel", P.MESSAGING_API, "none"),
+    ("POST", "/console/api/accounts/{a}/channel/token", P.MESSAGING_API, "none"),
+    ("POST", "/console/api/accounts/{a}/channel/secret", P.MESSAGING_API, "none"),
+    ("PUT", "/console/api/accounts/{a}/channel/response-mode", P.MESSAGING_API, "response_mode_json"),
+    ("GET", "/console/accounts/{a}/webhook", P.MESSAGING_API, "none"),
+    ("POST", "/console/accounts/{a}/webhook", P.MESSAGING_API, "form"),
+    ("POST", "/console/accounts/{a}/webhook/verify", P.MESSAGING_API, "form"),
+    ("GET", "/console/api/accounts/{a}/webhook", P.MESSAGING_API, "none"),
+    ("PATCH", "/console/api/accounts/{a}/webhook", P.MESSAGING_API, "settings_json"),
+    ("POST", "/console/api/accounts/{a}/webhook/verify", P.MESSAGING_API, "none"),
+    ("POST", "/console/api/accounts/{a}/channel/assertion-keys", P.MESSAGING_API, "assertion_key_json"),
 ]
 
 
@@ -71,6 +87,12 @@ def _call(client, method: str, path: str, kind: str):  # type: ignore[no-untyped
         kwargs["json"] = {"role": "operator"}
     elif kind == "form":
         kwargs["data"] = {"csrf_token": token}
+    elif kind == "response_mode_form":
+        kwargs["data"] = {"csrf_token": token, "response_mode": "bot"}
+    elif kind == "response_mode_json":
+        kwargs["json"] = {"response_mode": "bot"}
+    elif kind == "assertion_key_json":
+        kwargs["json"] = {"public_key": public_jwk_json()}
     return client.request(method, path, **kwargs)
 
 

@@ -5,4 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from openoa.api import bot, oauth, validate, webhook_endpoint
+
 router = APIRouter()
+router.include_router(webhook_endpoint.router)
+router.include_router(oauth.router)
+router.include_router(bot.router)
+router.include_router(validate.router)

@@ -6,6 +6,8 @@ import secrets
 import string
 import uuid
 
+from openoa.core import clock
+
 _LOWER = string.ascii_lowercase
 _DIGITS = string.digits
 
@@ -60,3 +62,23 @@ def channel_secret() -> str:
 def access_token() -> str:
     """An opaque channel access token (LINE's are long URL-safe strings)."""
     return secrets.token_urlsafe(128)
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def webhook_event_id() -> str:
+    """A ULID, as LINE's ``webhookEventId``: 48-bit ms timestamp then 80 random bits, Crockford base32."""
+    millis = int(clock.now().timestamp() * 1000)
+    value = (millis << 80) | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def reply_token() -> str:
+    """A webhook event's reply token: 32 lowercase hex, as LINE's look."""
+    return secrets.token_hex(16)
+
+
+def key_id() -> str:
+    """A key ID (a v2.1 token's ``key_id``, a registered assertion key's ``kid``): 22 URL-safe characters."""
+    return secrets.token_urlsafe(16)

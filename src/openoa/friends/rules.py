@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from enum import StrEnum
+
+from openoa.accounts.rules import Badge
 
 
 class FriendPath(StrEnum):
@@ -34,3 +37,28 @@ def friend_path_from_source(source: str | None) -> FriendPath:
 def is_reachable(*, is_friend: bool, blocked: bool, active: bool) -> bool:
     """Target reach counts friends who have not blocked and whose account is active (R-FRD-03)."""
     return is_friend and not blocked and active
+
+
+# GET /v2/bot/followers/ids (R-ACC-03 / API): verified (blue) and premium (green) accounts only.
+FOLLOWER_IDS_BADGES = frozenset({Badge.BLUE, Badge.GREEN})
+FOLLOWER_IDS_REFUSAL = "Access to this API is not available for your account"
+FOLLOWER_IDS_DEFAULT_LIMIT = 300
+FOLLOWER_IDS_MAX_LIMIT = 1000
+
+
+def can_list_follower_ids(badge: str) -> bool:
+    return badge in FOLLOWER_IDS_BADGES
+
+
+def follower_ids_cursor(user_id: int) -> str:
+    """The opaque ``next`` of a follower-ID page: where the following page starts."""
+    return base64.urlsafe_b64encode(f"f{user_id}".encode()).decode().rstrip("=")
+
+
+def follower_ids_after(cursor: str) -> int | None:
+    """The user the page after ``cursor`` starts behind, or None for a cursor we did not hand out."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:
+        return None
+    return int(text[1:]) if text.startswith("f") and text[1:].isdigit() else None

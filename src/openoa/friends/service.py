@@ -9,14 +9,17 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.service import find_account_by_basic_id
+from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.access import Actor, PersonActor, SystemActor
 from openoa.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from openoa.friends import queries, rules
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.friends.rules import FriendPath
-from openoa.friends.schemas import AccountCard, FriendshipOut
-from openoa.integrations.storage import current_storage
+from openoa.friends.schemas import AccountCard, FollowerIds, FollowerProfile, FriendshipOut
+from openoa.integrations.storage import current_storage, public_url
 from openoa.users.models import User
+from openoa.webhooks import service as webhooks
 
 
 def scoped_user_id(session: Session, provider_id: str, user_id: int) -> str:
@@ -88,6 +91,7 @@ def add_friend(session: Session, actor: Actor, basic_id: str, *, path: str = Fri
     now = clock.now()
     if friendship is not None and not friendship.blocked:
         raise Conflict(field="basic_id", reason=f"{account.display_name} is already your friend.")
+    was_blocked = friendship is not None
     if friendship is not None:
         friendship.blocked = False
         friendship.blocked_at = None
@@ -101,7 +105,10 @@ def add_friend(session: Session, actor: Actor, basic_id: str, *, path: str = Fri
         except IntegrityError as exc:
             raise Conflict(field="basic_id", reason=f"{account.display_name} is already your friend.") from exc
     session.flush()
-    return _out(session, friendship, account)
+    out = _out(session, friendship, account)
+    webhooks.emit_follow(session, account.id, user_id=user.id, scoped_user_id=out.user_id,
+                         is_unblocked=was_blocked)
+    return out
 
 
 def _friendship(session: Session, actor: PersonActor, account_id: int) -> tuple[Friendship, OfficialAccount]:
@@ -121,7 +128,9 @@ def block(session: Session, actor: PersonActor, account_id: int) -> FriendshipOu
     friendship.blocked = True
     friendship.blocked_at = clock.now()
     session.flush()
-    return _out(session, friendship, account)
+    out = _out(session, friendship, account)
+    webhooks.emit_unfollow(session, account.id, scoped_user_id=out.user_id)
+    return out
 
 
 def unblock(session: Session, actor: PersonActor, account_id: int) -> FriendshipOut:
@@ -131,7 +140,10 @@ def unblock(session: Session, actor: PersonActor, account_id: int) -> Friendship
     friendship.blocked = False
     friendship.blocked_at = None
     session.flush()
-    return _out(session, friendship, account)
+    out = _out(session, friendship, account)
+    webhooks.emit_follow(session, account.id, user_id=actor.user_id, scoped_user_id=out.user_id,
+                         is_unblocked=True)
+    return out
 
 
 def my_friends(session: Session, actor: PersonActor) -> list[AccountCard]:
@@ -146,3 +158,37 @@ def my_friends(session: Session, actor: PersonActor) -> list[AccountCard]:
                         status_message=a.status_message,
                         profile_image_url=storage.url(a.profile_image) if a.profile_image else None,
                         badge=a.badge, is_friend=True, blocked=blocked) for a, blocked in rows]
+
+
+def follower_profile(session: Session, bot: BotContext, user_id: str) -> FollowerProfile:
+    """The public profile of a friend of the bot's account, by its scoped ID (GET /v2/bot/profile).
+
+    Anyone else (not a friend, blocked, another provider's ID) is "Not found", never more (R-FRD-04/05).
+    """
+    row = session.execute(queries.follower_profile(bot.account_id, bot.provider_id, user_id)).first()
+    if row is None:
+        raise NotFound()
+    user, scoped_id = row
+    return FollowerProfile(display_name=user.display_name, user_id=scoped_id,
+                           picture_url=public_url(user.profile_image) if user.profile_image else None,
+                           status_message=user.status_message or None)
+
+
+def follower_ids(session: Session, bot: BotContext, *, limit: int = rules.FOLLOWER_IDS_DEFAULT_LIMIT,
+                 start: str | None = None) -> FollowerIds:
+    """A page of the scoped IDs of the account's current, unblocked friends (GET /v2/bot/followers/ids);
+    verified and premium accounts only."""
+    account = session.get(OfficialAccount, bot.account_id)
+    if account is None or not rules.can_list_follower_ids(account.badge):
+        raise NotAllowed(rules.FOLLOWER_IDS_REFUSAL)
+    if not 1 <= limit <= rules.FOLLOWER_IDS_MAX_LIMIT:
+        raise Invalid(field="limit", reason=f"Must be between 1 and {rules.FOLLOWER_IDS_MAX_LIMIT}")
+    after = 0 if start is None else rules.follower_ids_after(start)
+    if after is None:
+        raise Invalid(field="start", reason="Invalid continuation token")
+    rows = session.execute(queries.follower_ids_page(bot.account_id, bot.provider_id, after_user_id=after,
+                                                     limit=limit + 1)).all()
+    page = rows[:limit]
+    more = len(rows) > limit
+    return FollowerIds(user_ids=[r.scoped_id for r in page],
+                       next=rules.follower_ids_cursor(page[-1].user_id) if more else None)

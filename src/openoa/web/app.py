@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from openoa import __version__
+from openoa.api import deps as api_deps
+from openoa.api import routes as api_routes
 from openoa.core.db import Database
 from openoa.core.errors import DomainError, RateLimited, Unauthenticated, error_body
 from openoa.core.jobs import Worker
@@ -24,7 +26,6 @@ from openoa.core.settings import Settings, get_settings
 from openoa.integrations.mail import OutboxMailer, current_mailer
 from openoa.integrations.storage import current_storage
 from openoa.modules import load_job_modules
-from openoa.api import routes as api_routes
 from openoa.web import deps
 from openoa.web.chatapp import routes as chatapp_routes
 from openoa.web.console import routes as console_routes
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     @app.middleware("http")
     async def surface(request: Request, call_next):  # type: ignore[no-untyped-def]
         path = request.url.path
+        line_request_id = api_deps.mint_request_id(request) if api_deps.is_line_path(path) else None
         if (_is_old_ie(request.headers.get("user-agent", ""))
                 and not path.startswith(("/static", "/media", "/v2", "/openapi", "/csrf"))):
             response: Response = deps.render(request, "unsupported.html")
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         if minted:
             response.set_cookie(deps.CSRF_COOKIE, minted, httponly=False, samesite="lax",
                                 secure=settings.secure_cookies, path="/")
+        if line_request_id:
+            response.headers.setdefault(api_deps.REQUEST_ID_HEADER, line_request_id)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -127,6 +131,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = "Something went wrong on our side. Please try again."
+        if api_deps.is_line_path(request.url.path):
+            # Answered outside the middleware, so the request ID is added here.
+            return JSONResponse({"message": message}, status_code=500,
+                                headers={api_deps.REQUEST_ID_HEADER: api_deps.request_id(request)})
         if deps.is_json_path(request.url.path):
             return JSONResponse({"message": message}, status_code=500)
         return deps.render(request, "error.html", {"message": message, "status": 500}, status_code=500)

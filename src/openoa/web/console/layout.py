@@ -25,6 +25,7 @@ NOTICES = {
     "password-changed": "Your password was changed. Other devices were logged out.",
     "password-reset": "Your password was changed. Log in with the new one.",
     "logged-out": "You are logged out.",
+    "secret-reissued": "A new channel secret was issued. Webhooks are signed with it from now on.",
 }
 
 
@@ -40,6 +41,7 @@ _ACCOUNT_SECTIONS = (
     ("home", "Home", "", Permission.HOME),
     ("members", "Members", "/members", Permission.MEMBERS),
     ("settings", "Settings", "/settings", Permission.SETTINGS),
+    ("messaging-api", "Messaging API", "/messaging-api", Permission.MESSAGING_API),
 )
 
 
