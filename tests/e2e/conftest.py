@@ -3,18 +3,12 @@ axe-core run on every page visited. Screenshots of failures go to test-artifacts
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from openoa.core.db import upgrade
+from tests.live import LiveServer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,55 +18,11 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, url: str, data_dir: Path, database_url: str) -> None:
-        self.url, self.data_dir, self.database_url = url, data_dir, database_url
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``uvicorn`` serving create_app() on a free loopback port, with its own database."""
-    data = tmp_path_factory.mktemp("live")
-    # The journeys run against the embedded default (SQLite file), as `openoa serve` does.
-    database_url = f"sqlite:///{data / 'live.db'}"
-    upgrade(database_url)
-    port = _free_port()
-    demo_env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url,
-                "OPENOA_BASE_URL": f"http://127.0.0.1:{port}"}
-    # Demo logins and a populated account for the page sweep; journeys make their own accounts.
-    subprocess.run([sys.executable, "-m", "openoa.cli", "demo", "--users", "60"], env=demo_env, check=True,
-                   capture_output=True)
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url,
-           "OPENOA_BASE_URL": url, "OPENOA_SECRET_KEY": "e2e-secret", "OPENOA_WORKER_POLL_SECONDS": "0.2"}
-    env.pop("OPENOA_SMTP_HOST", None)
-    log = open(data / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "openoa.web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("live server did not start: " + (data / "server.log").read_text())
-    yield LiveServer(url, data, database_url)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """The server the journeys use, with demo logins and a populated account for the page sweep."""
+    with serve(tmp_path_factory.mktemp("live"), secret="e2e-secret", demo_users=60) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
