@@ -18,8 +18,9 @@ MODEL_MODULES = (
     "openoa.trust.models",
     "openoa.channels.models",
     "openoa.webhooks.models",
+    "openoa.messaging.models",
 )
-JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs")
+JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs", "openoa.messaging.jobs")
 
 
 def import_all_models() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from openoa.api import bot, oauth, validate, webhook_endpoint
+from openoa.api import bot, messages, oauth, validate, webhook_endpoint
 
 router = APIRouter()
 router.include_router(webhook_endpoint.router)
 router.include_router(oauth.router)
 router.include_router(bot.router)
 router.include_router(validate.router)
+router.include_router(messages.router)

@@ -82,3 +82,13 @@ def reply_token() -> str:
 def key_id() -> str:
     """A key ID (a v2.1 token's ``key_id``, a registered assertion key's ``kid``): 22 URL-safe characters."""
     return secrets.token_urlsafe(16)
+
+
+def message_id() -> str:
+    """A sent message's ID as LINE gives it: a string of 18 digits."""
+    return str(secrets.randbelow(9 * 10**17) + 10**17)
+
+
+def quote_token() -> str:
+    """The token a bot quotes a sent message with."""
+    return secrets.token_urlsafe(48)

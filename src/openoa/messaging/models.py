@@ -1,0 +1,79 @@
+"""Sends (one request to deliver messages: its messages, recipients, progress and whether it is
+counted), the delivery rows fan-out writes (one per send and person) and the counted usage of
+each account per billing month."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openoa.core.db import Base, UTCDateTime
+
+WAITING, SENDING, SUCCEEDED, FAILED = "waiting", "sending", "succeeded", "failed"
+
+
+class Send(Base):
+    __tablename__ = "sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    counted: Mapped[bool] = mapped_column(Boolean)
+    request_id: Mapped[str] = mapped_column(String(40), unique=True)
+    retry_key: Mapped[str | None] = mapped_column(String(40))
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    sent_messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notification_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"user_ids": [internal ids]} for push, multicast and reply; {"all": true} for broadcast.
+    recipients: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default=WAITING)
+    target_count: Mapped[int] = mapped_column(Integer, default=0)
+    success_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Fan-out checkpoint: the last internal user id covered, and the highest one this send may
+    # reach (fixed at acceptance, so friends added later are not picked up by a resumed job).
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    upper_user_id: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Retry keys are per account; the in-flight quota check filters on (account, status).
+    __table_args__ = (
+        UniqueConstraint("account_id", "retry_key"),
+        Index("ix_sends_account_status", "account_id", "status"),
+        Index("ix_sends_account_kind_accepted", "account_id", "kind", "accepted_at"),
+    )
+
+
+class Delivery(Base):
+    """A send reaching one person; unique per (send, user) so a replayed chunk writes nothing."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # (account, user, id) is the Chat-app inbox's page of one conversation.
+    __table_args__ = (
+        UniqueConstraint("send_id", "user_id"),
+        Index("ix_deliveries_account_user_id", "account_id", "user_id", "id"),
+    )
+
+
+class MessageUsage(Base):
+    """Counted messages an account used in one billing month (in its timezone)."""
+
+    __tablename__ = "message_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("account_id", "year", "month"),)

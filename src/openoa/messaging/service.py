@@ -1,0 +1,307 @@
+"""Sends through the Messaging API (push, multicast, broadcast, reply) and the delivery pipeline
+under them: acceptance stores the send with its recipient spec in the request's transaction (and
+the fan-out job for a broadcast), the fan-out chunk writes delivery rows set-based and settles
+the quota from the rows it wrote, and the quota and delivery counts a bot reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openoa.accounts.models import OfficialAccount
+from openoa.billing import rules as billing
+from openoa.channels.schemas import BotContext
+from openoa.core import clock, ids
+from openoa.core.errors import DomainError, FieldError, Invalid
+from openoa.core.jobs import enqueue
+from openoa.friends.models import ScopedUserId
+from openoa.messaging import queries
+from openoa.messaging.models import (
+    FAILED,
+    SENDING,
+    SUCCEEDED,
+    WAITING,
+    Delivery,
+    MessageUsage,
+    Send,
+)
+from openoa.messaging.schemas import message_json, parse_messages, request_invalid
+from openoa.webhooks.service import consume_reply_token
+
+FAN_OUT_JOB = "messaging.fan_out"
+CHUNK_SIZE = 10_000
+RETRY_KEY_HOURS = 24
+USER_ID = re.compile(r"U[0-9a-f]{32}")
+CHAT_ID = re.compile(r"[UCR][0-9a-f]{32}")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Only these message types can be quoted, so only they get a quote token (LINE's rule).
+QUOTABLE = frozenset({"text", "textV2", "sticker", "image", "video"})
+MONTHLY_LIMIT = "You have reached your monthly limit."
+RETRY_KEY_ACCEPTED = "The retry key is already accepted"
+KINDS = ("push", "multicast", "broadcast", "reply")
+
+
+class MonthlyLimitReached(DomainError):
+    """A counted send that does not fit the month's remaining quota, refused whole (R-MSG-05)."""
+
+    status = 429
+
+    def __init__(self) -> None:
+        super().__init__(MONTHLY_LIMIT)
+
+
+class RetryKeyAccepted(DomainError):
+    """A request whose X-Line-Retry-Key was already accepted: it is not run again."""
+
+    status = 409
+
+    def __init__(self, accepted_request_id: str, sent_messages: list[dict[str, Any]]) -> None:
+        super().__init__(RETRY_KEY_ACCEPTED)
+        self.accepted_request_id = accepted_request_id
+        self.sent_messages = sent_messages
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What a send's request answers: the request id and, for push and reply, the sent messages."""
+
+    request_id: str
+    sent_messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- acceptance
+
+def _account(session: Session, account_id: int) -> OfficialAccount:
+    return session.get_one(OfficialAccount, account_id)
+
+
+def _check_retry_key(session: Session, account_id: int, retry_key: str | None) -> None:
+    if retry_key is None:
+        return
+    if not UUID.fullmatch(retry_key):
+        raise Invalid(message="The value of the X-Line-Retry-Key header is invalid")
+    earlier = session.scalar(select(Send).where(Send.account_id == account_id, Send.retry_key == retry_key))
+    if earlier is None:
+        return
+    if earlier.accepted_at > clock.now() - timedelta(hours=RETRY_KEY_HOURS):
+        raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages)
+    # Past 24 hours the key is new again: the old send lets go of it.
+    earlier.retry_key = None
+    session.flush()
+
+
+def _month_usage(session: Session, account: OfficialAccount) -> int:
+    month = billing.month_of(clock.now(), account.timezone)
+    used = session.scalar(select(MessageUsage.used).where(
+        MessageUsage.account_id == account.id, MessageUsage.year == month.year, MessageUsage.month == month.month))
+    return int(used or 0)
+
+
+def _in_flight(session: Session, account_id: int) -> int:
+    # Broadcasts still fanning out hold what they have not yet written.
+    pending = session.scalar(select(func.sum(Send.target_count - Send.success_count)).where(
+        Send.account_id == account_id, Send.counted.is_(True), Send.status.in_((WAITING, SENDING))))
+    return int(pending or 0)
+
+
+def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for message in messages:
+        sent = {"id": ids.message_id()}
+        if message.get("type") in QUOTABLE:
+            sent["quoteToken"] = ids.quote_token()
+        out.append(sent)
+    return out
+
+
+def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, raw_messages: Any,
+            notification_disabled: bool, user_ids: list[int] | None, retry_key: str | None) -> Send:
+    """Store a send after checking its messages and its quota; nothing is written when refused."""
+    messages = [message_json(m) for m in parse_messages(raw_messages)]
+    _check_retry_key(session, bot.account_id, retry_key)
+    counted = billing.is_counted(kind)
+    # Counted acceptances of one account take turns (PostgreSQL row lock), so two requests
+    # cannot both fit in the same remaining quota.
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    if user_ids is None:
+        upper = session.scalar(queries.highest_friend(account.id)) or 0
+    else:
+        upper = max(user_ids, default=0)
+    target = int(session.scalar(queries.reachable_count(account.id, user_ids)) or 0)
+    if counted and target and not billing.fits(account.package, 0, _month_usage(session, account)
+                                               + _in_flight(session, account.id), target):
+        raise MonthlyLimitReached()
+    send = Send(account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
+                messages=messages, sent_messages=_sent_messages(messages),
+                notification_disabled=notification_disabled,
+                recipients={"all": True} if user_ids is None else {"user_ids": user_ids},
+                status=WAITING, target_count=target, success_count=0, cursor=0, upper_user_id=upper,
+                accepted_at=clock.now())
+    try:
+        with session.begin_nested():
+            session.add(send)
+            session.flush()
+    except IntegrityError:  # the same retry key accepted concurrently by another request
+        earlier = session.scalar(select(Send).where(Send.account_id == bot.account_id, Send.retry_key == retry_key))
+        if earlier is None:
+            raise
+        raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages) from None
+    return send
+
+
+def _known_user_ids(session: Session, bot: BotContext, scoped: list[str]) -> list[int]:
+    """Internal ids of the ``U…`` IDs this account's provider issued; any other ID reaches no one."""
+    wanted = sorted({s for s in scoped if USER_ID.fullmatch(s)})
+    if not wanted:
+        return []
+    found = session.scalars(select(ScopedUserId.user_id).where(
+        ScopedUserId.provider_id == bot.provider_id, ScopedUserId.scoped_id.in_(wanted)))
+    return sorted(set(found))
+
+
+def _deliver_inline(session: Session, send: Send) -> None:
+    while fan_out_chunk(session, send, CHUNK_SIZE):
+        pass
+
+
+def push(session: Session, bot: BotContext, *, request_id: str, to: str, messages: Any,
+         notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
+    """Send to one person (counted); a non-friend, a blocker or an unknown ID is accepted and not reached."""
+    if not CHAT_ID.fullmatch(to or ""):
+        raise request_invalid([FieldError("to", "Invalid ID")])
+    send = _accept(session, bot, kind="push", request_id=request_id, raw_messages=messages,
+                   notification_disabled=notification_disabled, user_ids=_known_user_ids(session, bot, [to]),
+                   retry_key=retry_key)
+    _deliver_inline(session, send)
+    return Accepted(send.request_id, send.sent_messages)
+
+
+def multicast(session: Session, bot: BotContext, *, request_id: str, to: list[str], messages: Any,
+              notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
+    """Send to up to 500 people (counted by those reached)."""
+    bad = [FieldError(f"to[{i}]", "Invalid user ID") for i, one in enumerate(to) if not USER_ID.fullmatch(one)]
+    if bad:
+        raise request_invalid(bad)
+    send = _accept(session, bot, kind="multicast", request_id=request_id, raw_messages=messages,
+                   notification_disabled=notification_disabled, user_ids=_known_user_ids(session, bot, to),
+                   retry_key=retry_key)
+    _deliver_inline(session, send)
+    return Accepted(send.request_id)
+
+
+def broadcast(session: Session, bot: BotContext, *, request_id: str, messages: Any,
+              notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
+    """Send to every reachable friend: accepted now, fanned out by the ``messaging.fan_out`` job."""
+    send = _accept(session, bot, kind="broadcast", request_id=request_id, raw_messages=messages,
+                   notification_disabled=notification_disabled, user_ids=None, retry_key=retry_key)
+    enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
+    return Accepted(send.request_id)
+
+
+def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: str, messages: Any,
+          notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
+    """Answer a webhook event with its single-use reply token (never counted, R-MSG-02)."""
+    if retry_key is not None:
+        raise Invalid(message="The retry key is not supported for this endpoint")
+    parse_messages(messages)  # a bad message must not use the token up
+    user_id = consume_reply_token(session, bot.account_id, reply_token)
+    send = _accept(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
+                   notification_disabled=notification_disabled, user_ids=[user_id], retry_key=None)
+    _deliver_inline(session, send)
+    return Accepted(send.request_id, send.sent_messages)
+
+
+# ---------------------------------------------------------------- fan-out
+
+def _count_usage(session: Session, account: OfficialAccount, amount: int) -> None:
+    month = billing.month_of(clock.now(), account.timezone)
+    where = (MessageUsage.account_id == account.id, MessageUsage.year == month.year,
+             MessageUsage.month == month.month)
+    moved = session.scalar(update(MessageUsage).where(*where).values(used=MessageUsage.used + amount)
+                           .returning(MessageUsage.id), execution_options={"synchronize_session": False})
+    if moved is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(MessageUsage(account_id=account.id, year=month.year, month=month.month, used=amount))
+            session.flush()
+    except IntegrityError:  # the month's row was made concurrently: add to it
+        session.execute(update(MessageUsage).where(*where).values(used=MessageUsage.used + amount),
+                        execution_options={"synchronize_session": False})
+
+
+def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool:
+    """Write the next chunk of ``send``'s delivery rows; True while more may remain.
+
+    The rows, the counted usage they settle and the checkpoint all move in the caller's
+    transaction, so a crash leaves either all three or none (STYLE 7c).
+    """
+    if send.status in (SUCCEEDED, FAILED):
+        return False
+    user_ids = send.recipients.get("user_ids")
+    written: list[int] = list(session.scalars(queries.fan_out_chunk(
+        send.id, send.account_id, send.cursor, send.upper_user_id, limit, now=clock.now(), user_ids=user_ids)))
+    inserted = len(written)
+    if inserted and send.counted:
+        _count_usage(session, _account(session, send.account_id), inserted)
+    # Rows are written in user-id order with no one skipped, so the highest written is the checkpoint.
+    send.cursor = max(written, default=send.cursor)
+    send.success_count += inserted
+    more = inserted >= limit
+    if more:
+        send.status = SENDING
+    else:
+        send.status = SUCCEEDED
+        send.completed_at = clock.now()
+    session.flush()
+    return more
+
+
+def fan_out_step(session: Session, send_id: int, limit: int = CHUNK_SIZE) -> bool:
+    """One chunk of send ``send_id`` (the job's unit of work); True while more may remain."""
+    send = session.get(Send, send_id)
+    if send is None:
+        return False
+    return fan_out_chunk(session, send, limit)
+
+
+# ---------------------------------------------------------------- what a bot reads
+
+def message_quota(session: Session, bot: BotContext) -> int:
+    """The account's monthly limit of counted messages."""
+    return billing.monthly_limit(_account(session, bot.account_id).package, 0)
+
+
+def quota_consumption(session: Session, bot: BotContext) -> int:
+    """Counted messages used this month, in the account's timezone."""
+    return _month_usage(session, _account(session, bot.account_id))
+
+
+def _day(value: str) -> date:
+    try:
+        if not re.fullmatch(r"\d{8}", value or ""):
+            raise ValueError(value)
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        raise Invalid(field="date", reason="Invalid date format") from None
+
+
+def delivered_on(session: Session, bot: BotContext, kind: str, day: str) -> int:
+    """People reached by this account's sends of ``kind`` on ``day`` (yyyyMMdd, account's timezone)."""
+    if kind not in KINDS:
+        raise Invalid(field="kind", reason="Unknown kind")
+    local = _day(day)
+    zone = ZoneInfo(_account(session, bot.account_id).timezone)
+    start = datetime.combine(local, time(), zone).astimezone(UTC)
+    end = datetime.combine(local + timedelta(days=1), time(), zone).astimezone(UTC)
+    count = session.scalar(select(func.count()).select_from(Delivery).join(Send, Send.id == Delivery.send_id).where(
+        Delivery.account_id == bot.account_id, Send.kind == kind, Delivery.created_at >= start,
+        Delivery.created_at < end))
+    return int(count or 0)

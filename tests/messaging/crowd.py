@@ -1,0 +1,31 @@
+"""Many friends at once for fan-out tests: people and friendships written in bulk (a few real
+sign-ups each cost an argon2 hash), plus the bot context a bearer token resolves to."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from openoa.channels import service as channels
+from openoa.channels.schemas import BotContext
+from openoa.core import clock
+from openoa.friends.models import Friendship
+from openoa.users.models import User
+from tests.api.bots import Bot
+
+
+def context(session: Session, bot: Bot) -> BotContext:
+    """What the Messaging API sees for ``bot``'s token."""
+    return channels.authenticate_bearer(session, f"Bearer {bot.token}")
+
+
+def add_friends(session: Session, account_id: int, count: int) -> list[int]:
+    """``count`` new active people who follow ``account_id``; their internal ids, ascending."""
+    now = clock.now()
+    first = (session.scalar(select(func.max(User.id))) or 0) + 1
+    user_ids = list(range(first, first + count))
+    session.execute(insert(User), [{"id": uid, "display_name": f"crowd{uid}", "status_message": "",
+                                    "active": True, "created_at": now} for uid in user_ids])
+    session.execute(insert(Friendship), [{"account_id": account_id, "user_id": uid, "friend_path": "url",
+                                          "blocked": False, "followed_at": now} for uid in user_ids])
+    return user_ids
