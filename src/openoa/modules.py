@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "openoa.channels.models",
     "openoa.webhooks.models",
     "openoa.messaging.models",
+    "openoa.chat.models",
 )
 JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs", "openoa.messaging.jobs")
 

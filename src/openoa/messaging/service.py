@@ -21,6 +21,7 @@ from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.errors import DomainError, FieldError, Invalid
 from openoa.core.jobs import enqueue
+from openoa.core.pubsub import person_topic, publish_after_commit
 from openoa.friends.models import ScopedUserId
 from openoa.messaging import queries
 from openoa.messaging.models import (
@@ -254,6 +255,8 @@ def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool
     # Rows are written in user-id order with no one skipped, so the highest written is the checkpoint.
     send.cursor = max(written, default=send.cursor)
     send.success_count += inserted
+    # Online Chat-app connections of the people just reached fetch once this chunk is safe.
+    publish_after_commit(session, map(person_topic, written), {"type": "messages", "accountId": send.account_id})
     more = inserted >= limit
     if more:
         send.status = SENDING
