@@ -36,6 +36,8 @@ class OfficialAccount(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     package: Mapped[str] = mapped_column(String(10))
     badge: Mapped[str] = mapped_column(String(10))
+    # Additional counted messages the admin allows beyond the package (R-MSG-04); 0 until set.
+    additional_message_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Friends' user IDs are scoped per provider (R-FRD-05).
     provider_id: Mapped[str] = mapped_column(String(40), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("business_ids.id"))
