@@ -4,6 +4,7 @@ set), migrated once per run; one rolled-back transaction per test; a fake clock;
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import argon2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from openoa.core import clock as clock_module
 from openoa.core import security
@@ -177,3 +179,26 @@ def client(app) -> TestClient:  # type: ignore[no-untyped-def]
 def other_client(app) -> TestClient:  # type: ignore[no-untyped-def]
     """A second, independent visitor (its own cookies)."""
     return make_client(app)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """A new migrated database of the run's backend: a SQLite file, or a fresh PostgreSQL database."""
+    pg_url = os.environ.get("OPENOA_TEST_DATABASE_URL")
+    if not pg_url:
+        url = f"sqlite:///{tmp_path / 'scratch.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = "openoa_scratch_" + secrets.token_hex(6)
+    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

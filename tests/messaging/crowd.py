@@ -3,6 +3,9 @@ sign-ups each cost an argon2 hash), plus the bot context a bearer token resolves
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -28,4 +31,20 @@ def add_friends(session: Session, account_id: int, count: int) -> list[int]:
                                     "active": True, "created_at": now} for uid in user_ids])
     session.execute(insert(Friendship), [{"account_id": account_id, "user_id": uid, "friend_path": "url",
                                           "blocked": False, "followed_at": now} for uid in user_ids])
+    return user_ids
+
+
+def add_people(session: Session, account_id: int, people: Sequence[Mapping[str, Any]]) -> list[int]:
+    """One new active friend of ``account_id`` per mapping, with the private attributes it names
+    (gender, birth_year, area, os) and its ``followed_at`` (now by default); ids ascending."""
+    now = clock.now()
+    first = (session.scalar(select(func.max(User.id))) or 0) + 1
+    user_ids = list(range(first, first + len(people)))
+    session.execute(insert(User), [
+        {"id": uid, "display_name": f"person{uid}", "status_message": "", "active": True, "created_at": now,
+         **{key: one.get(key) for key in ("gender", "birth_year", "area", "os")}}
+        for uid, one in zip(user_ids, people, strict=True)])
+    session.execute(insert(Friendship), [
+        {"account_id": account_id, "user_id": uid, "friend_path": "url", "blocked": False,
+         "followed_at": one.get("followed_at", now)} for uid, one in zip(user_ids, people, strict=True)])
     return user_ids

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openoa.core.db import Base, UTCDateTime
@@ -27,7 +36,8 @@ class Send(Base):
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     sent_messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     notification_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # {"user_ids": [internal ids]} for push, multicast and reply; {"all": true} for broadcast.
+    # {"user_ids": [internal ids]} for push, multicast and reply; {"all": true} for broadcast;
+    # {"narrowcast": {"recipient", "filter", "year"}} for narrowcast (queries.narrowcast_targeting).
     recipients: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=WAITING)
     target_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -38,6 +48,15 @@ class Send(Base):
     upper_user_id: Mapped[int] = mapped_column(Integer, default=0)
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Narrowcast's random pick (limit.max, upToRemainingQuota): at most ``max_recipients``
+    # people, those whose hash under ``seed`` is at or below ``pick_threshold`` (fixed when
+    # delivery starts, so resumed chunks pick the same people).
+    max_recipients: Mapped[int | None] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    pick_threshold: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a narrowcast failed: LINE's progress errorCode and failedDescription.
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    failed_description: Mapped[str | None] = mapped_column(String(200))
 
     # Retry keys are per account; the in-flight quota check filters on (account, status).
     __table_args__ = (

@@ -1,17 +1,23 @@
 """The set-based statements of the delivery pipeline: who a send can reach, and the fan-out
-chunk that writes their delivery rows (INSERT … SELECT, never a loop per recipient)."""
+chunk that writes their delivery rows (INSERT … SELECT, never a loop per recipient).
+
+A narrowcast's recipient tree and demographic filter compile to one WHERE clause on
+``friendships`` joined with ``users`` (narrowcast_targeting); its ``limit.max`` is a random pick
+by a per-send bijective hash of the user id, cut at a threshold fixed when delivery starts
+(pick_threshold), so every chunk keeps the keyset walk in user-id order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, insert, literal, select
+from sqlalchemy import BigInteger, Select, and_, exists, func, insert, literal, not_, or_, select
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.friends.models import Friendship
+from openoa.messaging import rules
 from openoa.messaging.models import Delivery
 from openoa.users.models import User
 
@@ -24,10 +30,89 @@ def _reachable(account_id: int, user_ids: Sequence[int] | None) -> list[ColumnEl
     return conditions
 
 
-def reachable_count(account_id: int, user_ids: Sequence[int] | None = None) -> Select[Any]:
-    """How many people a send to ``user_ids`` (all friends when None) would reach now."""
+def reachable_count(account_id: int, user_ids: Sequence[int] | None = None, *,
+                    targeting: Sequence[ColumnElement[bool]] = (), upper_user_id: int | None = None) -> Select[Any]:
+    """How many people a send to ``user_ids`` (all friends when None), narrowed by ``targeting``
+    and bounded by ``upper_user_id``, would reach now."""
+    bound = [] if upper_user_id is None else [Friendship.user_id <= upper_user_id]
     return (select(func.count()).select_from(Friendship).join(User, User.id == Friendship.user_id)
-            .where(*_reachable(account_id, user_ids)))
+            .where(*_reachable(account_id, user_ids), *targeting, *bound))
+
+
+def _recipient(node: Mapping[str, Any]) -> ColumnElement[bool]:
+    kind = node["type"]
+    if kind == "redelivery":
+        # The people an earlier narrowcast reached: its delivery rows (unique (send_id, user_id)).
+        return exists().where(Delivery.send_id == node["sendId"], Delivery.user_id == Friendship.user_id)
+    if kind == "operator":
+        return _operator(node, _recipient)
+    raise ValueError(f"recipient {kind!r} cannot be compiled")  # audiences are refused at acceptance
+
+
+def _demographic(node: Mapping[str, Any], year: int, as_of: datetime) -> ColumnElement[bool]:
+    # Unknown attributes (NULL) never match, under ``not`` too: SQL's NULL stays unknown there.
+    kind = node["type"]
+    if kind == "gender":
+        return User.gender.in_(node["oneOf"])
+    if kind == "appType":
+        return User.os.in_(node["oneOf"])
+    if kind == "area":
+        return User.area.in_(node["oneOf"])
+    if kind == "age":
+        # Age is the year of acceptance minus the birth year: age >= n <=> birth_year <= year - n.
+        bounds = []
+        if node.get("gte"):
+            bounds.append(User.birth_year <= year - rules.age_years(node["gte"]))
+        if node.get("lt"):
+            bounds.append(User.birth_year > year - rules.age_years(node["lt"]))
+        return and_(*bounds)
+    if kind == "subscriptionPeriod":
+        # How long the person has been a friend, at acceptance.
+        bounds = []
+        if node.get("gte"):
+            bounds.append(Friendship.followed_at <= as_of - timedelta(days=rules.period_days(node["gte"])))
+        if node.get("lt"):
+            bounds.append(Friendship.followed_at > as_of - timedelta(days=rules.period_days(node["lt"])))
+        return and_(*bounds)
+    if kind == "operator":
+        return _operator(node, lambda child: _demographic(child, year, as_of))
+    raise ValueError(f"demographic filter {kind!r} cannot be compiled")
+
+
+def _operator(node: Mapping[str, Any], compile_one: Any) -> ColumnElement[bool]:
+    if node.get("and") is not None:
+        return and_(*(compile_one(child) for child in node["and"]))
+    if node.get("or") is not None:
+        return or_(*(compile_one(child) for child in node["or"]))
+    return not_(compile_one(node["not"]))
+
+
+def narrowcast_targeting(spec: Mapping[str, Any], *, as_of: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE conditions (on friendships joined with users) of a stored narrowcast spec
+    (``Send.recipients["narrowcast"]``); ``as_of`` is the send's acceptance time."""
+    conditions = []
+    if spec.get("recipient") is not None:
+        conditions.append(_recipient(spec["recipient"]))
+    if spec.get("filter") is not None:
+        conditions.append(_demographic(spec["filter"], spec["year"], as_of))
+    return conditions
+
+
+def pick_order(seed: int) -> ColumnElement[int]:
+    """A person's place in one send's random pick: rules.pick_hash in SQL (64-bit arithmetic on
+    both dialects; user ids stay far below the 2^31 that would overflow it)."""
+    return ((Friendship.user_id * literal(rules.PICK_MULTIPLIER, BigInteger) + literal(seed, BigInteger))
+            % literal(rules.PICK_MODULUS, BigInteger))
+
+
+def pick_threshold(account_id: int, upper_user_id: int, targeting: Sequence[ColumnElement[bool]], seed: int,
+                   count: int) -> Select[Any]:
+    """The ``count``-th smallest pick order among the qualified: the people at or below it are
+    exactly ``count`` (the hash is a bijection, so there are no ties). One sort, run once per send."""
+    order = pick_order(seed)
+    return (select(order).select_from(Friendship).join(User, User.id == Friendship.user_id)
+            .where(*_reachable(account_id, None), *targeting, Friendship.user_id <= upper_user_id)
+            .order_by(order).limit(1).offset(count - 1))
 
 
 def highest_friend(account_id: int) -> Select[Any]:
@@ -36,18 +121,22 @@ def highest_friend(account_id: int) -> Select[Any]:
 
 
 def fan_out_chunk(send_id: int, account_id: int, after_user_id: int, upper_user_id: int, limit: int, *,
-                  now: datetime, user_ids: Sequence[int] | None = None) -> ReturningInsert[Any]:
-    """Delivery rows for the next ``limit`` reachable people in (after, upper], in user-id order;
-    returns the user ids it wrote.
+                  now: datetime, user_ids: Sequence[int] | None = None,
+                  targeting: Sequence[ColumnElement[bool]] = (),
+                  pick: tuple[int, int] | None = None) -> ReturningInsert[Any]:
+    """Delivery rows for the next ``limit`` reachable people in (after, upper], in user-id order,
+    narrowed by ``targeting`` and by the random pick ``(seed, threshold)``; returns the user ids
+    it wrote.
 
     People who already have a row for this send are skipped, so replaying a chunk writes nothing
     twice and the next call always picks up where the rows end.
     """
     already = exists().where(and_(Delivery.send_id == send_id, Delivery.user_id == Friendship.user_id))
+    picked = [] if pick is None else [pick_order(pick[0]) <= pick[1]]
     chosen = (select(literal(send_id), literal(account_id), Friendship.user_id, literal(now, Delivery.created_at.type))
               .select_from(Friendship).join(User, User.id == Friendship.user_id)
               .where(*_reachable(account_id, user_ids), Friendship.user_id > after_user_id,
-                     Friendship.user_id <= upper_user_id, ~already)
+                     Friendship.user_id <= upper_user_id, ~already, *targeting, *picked)
               .order_by(Friendship.user_id).limit(limit))
     # RETURNING, not rowcount: PostgreSQL drivers do not all report rowcount for INSERT … SELECT.
     return (insert(Delivery).from_select(["send_id", "account_id", "user_id", "created_at"], chosen)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from openoa.core.errors import Invalid
+from openoa.users import rules as users_rules
 
 # ---------------------------------------------------------------- a request (R-MSG-01)
 
@@ -401,3 +402,111 @@ def _text_v2_preview(text: str, substitution: Mapping[str, Mapping[str, Any]],
                 name = mention_names.get(mentionee.get("userId", ""))
                 out.append(f"@{name}" if name else UNKNOWN_MENTION)
     return "".join(out)
+
+
+# ---------------------------------------------------------------- narrowcast (LINE §7, R-BRD-01/02)
+
+NARROWCAST_MAX_AUDIENCES = 10  # audience and redelivery objects, across the whole recipient tree
+NARROWCAST_MAX_FILTERS = 10  # demographic filter objects (operators not counted)
+TARGETING_MIN_REACH = 100  # R-BRD-01: attributes need this target reach
+NARROWCAST_MIN_RECIPIENTS = 50  # privacy floor of a send using attributes or audiences
+PROGRESS_DAYS = 14  # progress (and redelivery) of a narrowcast lives this long after acceptance
+GENDERS = ("male", "female")
+APP_TYPES = ("ios", "android")
+AGE_BANDS = tuple(f"age_{years}" for years in range(15, 75, 5))
+SUBSCRIPTION_PERIODS = ("day_7", "day_30", "day_90", "day_180", "day_365")
+RECIPIENT_TYPES = ("audience", "redelivery", "operator")
+FILTER_TYPES = ("gender", "age", "appType", "area", "subscriptionPeriod", "operator")
+OPERATORS = ("and", "or", "not")
+
+NOT_ENOUGH_FRIENDS = "Your account does not have enough friends"
+FORBID_PARTIAL_WITHOUT_UP_TO = "The option forbidPartialDelivery must be used with upToRemainingQuota."
+ONE_OPERATOR = "Exactly one of and, or and not must be specified"
+TOO_MANY_AUDIENCES = f"At most {NARROWCAST_MAX_AUDIENCES} audience and redelivery objects may be specified"
+TOO_MANY_FILTERS = f"At most {NARROWCAST_MAX_FILTERS} demographic filter objects may be specified"
+
+# Progress errorCode values and what failedDescription says for the ones OpenOA produces.
+NOT_ENOUGH_RECIPIENTS = 2
+PARTIAL_DELIVERY_FORBIDDEN = 5
+FAILED_DESCRIPTIONS = {
+    NOT_ENOUGH_RECIPIENTS: f"The number of recipients is less than {NARROWCAST_MIN_RECIPIENTS}",
+    PARTIAL_DELIVERY_FORBIDDEN: "Delivery was cancelled: the remaining quota cannot reach every target "
+                                "(forbidPartialDelivery)",
+}
+
+# Random pick for limit.max: h(u) = (u * PICK_MULTIPLIER + seed) mod 2^32. An odd multiplier
+# is invertible mod 2^32, so h is a bijection on user ids below 2^32 — no two people tie, and
+# "the max smallest h" is exactly max people, scattered over the whole id range.
+PICK_MULTIPLIER = 2654435761  # Knuth's multiplicative hash constant (odd)
+PICK_MODULUS = 2**32
+
+
+def invalid_audience(audience_group_id: object) -> str:
+    return f"Invalid audience group id: {audience_group_id}"
+
+
+def invalid_request_id(request_id: object) -> str:
+    return f"Invalid request id: {request_id}"
+
+
+def age_years(band: str) -> int:
+    """``age_20`` -> 20."""
+    return int(band.removeprefix("age_"))
+
+
+def period_days(period: str) -> int:
+    """``day_30`` -> 30."""
+    return int(period.removeprefix("day_"))
+
+
+def pick_hash(user_id: int, seed: int) -> int:
+    """The random-pick order of a person in one send (the SQL in queries.pick_order, in Python)."""
+    return (user_id * PICK_MULTIPLIER + seed) % PICK_MODULUS
+
+
+def narrowcast_cap(limit_max: int | None, up_to_remaining_quota: bool, remaining: int) -> int | None:
+    """How many people a narrowcast may reach at most (None: everyone qualified), R-BRD-02 / R-MSG-05."""
+    caps = [limit_max] if limit_max is not None else []
+    if up_to_remaining_quota:
+        caps.append(remaining)
+    return min(caps) if caps else None
+
+
+def narrowcast_reservation(target_reach: int, limit_max: int | None, up_to_remaining_quota: bool,
+                           remaining: int) -> int:
+    """What a narrowcast holds against the quota when accepted: the account's whole target reach,
+    shrunk by ``limit.max`` and, with ``upToRemainingQuota``, by what is left (LINE §6)."""
+    cap = narrowcast_cap(limit_max, up_to_remaining_quota, remaining)
+    return target_reach if cap is None else min(target_reach, cap)
+
+
+def line_time(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and Z, as LINE writes acceptedTime (2020-12-03T10:15:30.121Z)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def recipient_leaves(node: dict[str, Any], path: str = "recipient") -> list[tuple[str, dict[str, Any]]]:
+    """The audience and redelivery objects of a recipient tree with their LINE property paths."""
+    if node.get("type") != "operator":
+        return [(path, node)]
+    found: list[tuple[str, dict[str, Any]]] = []
+    for op in ("and", "or"):
+        for index, child in enumerate(node.get(op) or []):
+            found += recipient_leaves(child, f"{path}.{op}[{index}]")
+    if node.get("not") is not None:
+        found += recipient_leaves(node["not"], f"{path}.not")
+    return found
+
+
+def filter_leaves(node: Mapping[str, Any]) -> int:
+    """How many non-operator demographic filter objects a filter tree holds."""
+    if node.get("type") != "operator":
+        return 1
+    children = [*(node.get("and") or []), *(node.get("or") or [])]
+    if node.get("not") is not None:
+        children.append(node["not"])
+    return sum(filter_leaves(child) for child in children)
+
+
+AREAS = tuple(users_rules.AREAS)  # LINE's area codes, the values users.area holds

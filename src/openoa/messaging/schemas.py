@@ -831,3 +831,160 @@ def parse_body(model: type[M], raw: Any) -> M:
 def message_json(message: BaseModel) -> dict[str, Any]:
     """A message object as LINE JSON (what is stored, delivered and shown)."""
     return message.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# ---------------------------------------------------------------- narrowcast targeting (LINE §7)
+
+def _not_empty(value: Any) -> Any:
+    if isinstance(value, list) and not value:
+        raise _error("May not be empty")
+    return value
+
+
+NotEmpty = BeforeValidator(_not_empty)
+
+
+class _Operator(LineModel):
+    """``and``, ``or`` or ``not``: exactly one of them, arrays never empty."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _Operator:
+        given = [name for name in ("and_", "or_", "not_") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise line_errors([((), rules.ONE_OPERATOR)])
+        return self
+
+
+class AudienceRecipient(LineModel):
+    type: Literal["audience"] = "audience"
+    audience_group_id: int
+
+
+class RedeliveryRecipient(LineModel):
+    type: Literal["redelivery"] = "redelivery"
+    request_id: Annotated[str, _length(1, 100)]
+
+
+class OperatorRecipient(_Operator):
+    type: Literal["operator"] = "operator"
+    and_: Annotated[list[Recipient], NotEmpty] | None = Field(None, alias="and")
+    or_: Annotated[list[Recipient], NotEmpty] | None = Field(None, alias="or")
+    not_: Recipient | None = Field(None, alias="not")
+
+
+Recipient = union_of({"audience": AudienceRecipient, "redelivery": RedeliveryRecipient,
+                      "operator": OperatorRecipient})
+
+
+class GenderFilter(LineModel):
+    type: Literal["gender"] = "gender"
+    one_of: Annotated[list[Annotated[str, _one_of(rules.GENDERS)]], NotEmpty]
+
+
+class AppTypeFilter(LineModel):
+    type: Literal["appType"] = "appType"
+    one_of: Annotated[list[Annotated[str, _one_of(rules.APP_TYPES)]], NotEmpty]
+
+
+class AreaFilter(LineModel):
+    type: Literal["area"] = "area"
+    one_of: Annotated[list[Annotated[str, _one_of(rules.AREAS)]], NotEmpty]
+
+
+class _Range(LineModel):
+    """``gte`` and/or ``lt`` from an ordered list of bands; at least one, and gte before lt."""
+
+    _bands: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Range:
+        gte, lt = getattr(self, "gte"), getattr(self, "lt")  # noqa: B009 - declared by subclasses
+        if gte is None and lt is None:
+            raise line_errors([((), "Either gte or lt must be specified")])
+        if gte is not None and lt is not None and self._bands.index(gte) >= self._bands.index(lt):
+            raise line_errors([(("gte",), "Must be less than lt")])
+        return self
+
+
+class AgeFilter(_Range):
+    _bands = rules.AGE_BANDS
+    type: Literal["age"] = "age"
+    gte: Annotated[str, _one_of(rules.AGE_BANDS)] | None = None
+    lt: Annotated[str, _one_of(rules.AGE_BANDS)] | None = None
+
+
+class SubscriptionPeriodFilter(_Range):
+    _bands = rules.SUBSCRIPTION_PERIODS
+    type: Literal["subscriptionPeriod"] = "subscriptionPeriod"
+    gte: Annotated[str, _one_of(rules.SUBSCRIPTION_PERIODS)] | None = None
+    lt: Annotated[str, _one_of(rules.SUBSCRIPTION_PERIODS)] | None = None
+
+
+class OperatorFilter(_Operator):
+    type: Literal["operator"] = "operator"
+    and_: Annotated[list[DemographicFilter], NotEmpty] | None = Field(None, alias="and")
+    or_: Annotated[list[DemographicFilter], NotEmpty] | None = Field(None, alias="or")
+    not_: DemographicFilter | None = Field(None, alias="not")
+
+
+DemographicFilter = union_of({"gender": GenderFilter, "age": AgeFilter, "appType": AppTypeFilter,
+                              "area": AreaFilter, "subscriptionPeriod": SubscriptionPeriodFilter,
+                              "operator": OperatorFilter})
+
+OperatorRecipient.model_rebuild()
+OperatorFilter.model_rebuild()
+
+
+class NarrowcastFilter(LineModel):
+    demographic: DemographicFilter | None = None
+
+
+class NarrowcastLimit(LineModel):
+    max: Annotated[int, Field(ge=1)] | None = None
+    # The SDK always sends both booleans (false unless set), so false must be accepted.
+    up_to_remaining_quota: bool = False
+    forbid_partial_delivery: bool = False
+
+
+class NarrowcastTargeting(LineModel):
+    """Who a narrowcast is for: its ``recipient`` tree, demographic ``filter`` and ``limit``."""
+
+    recipient: Recipient | None = None
+    filter: NarrowcastFilter | None = None
+    limit: NarrowcastLimit = Field(default_factory=NarrowcastLimit)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_limit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("limit") is None:
+            data = {key: value for key, value in data.items() if key != "limit"}
+        return data
+
+    @model_validator(mode="after")
+    def _within_counts(self) -> NarrowcastTargeting:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.recipient is not None and len(rules.recipient_leaves(self.recipient_json() or {})) \
+                > rules.NARROWCAST_MAX_AUDIENCES:
+            problems.append((("recipient",), rules.TOO_MANY_AUDIENCES))
+        demographic = self.demographic_json()
+        if demographic is not None and rules.filter_leaves(demographic) > rules.NARROWCAST_MAX_FILTERS:
+            problems.append((("filter", "demographic"), rules.TOO_MANY_FILTERS))
+        if problems:
+            raise line_errors(problems)
+        return self
+
+    def recipient_json(self) -> dict[str, Any] | None:
+        return None if self.recipient is None else message_json(self.recipient)
+
+    def demographic_json(self) -> dict[str, Any] | None:
+        if self.filter is None or self.filter.demographic is None:
+            return None
+        return message_json(self.filter.demographic)
+
+
+def parse_narrowcast(recipient: Any, filter: Any, limit: Any) -> NarrowcastTargeting:  # noqa: A002 - LINE's name
+    """A narrowcast's recipient, filter and limit, or Invalid naming each bad property."""
+    targeting = parse_body(NarrowcastTargeting, {"recipient": recipient, "filter": filter, "limit": limit})
+    if targeting.limit.forbid_partial_delivery and not targeting.limit.up_to_remaining_quota:
+        raise Invalid(field="limit.forbidPartialDelivery", reason=rules.FORBID_PARTIAL_WITHOUT_UP_TO)
+    return targeting

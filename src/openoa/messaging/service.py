@@ -1,17 +1,19 @@
-"""Sends through the Messaging API (push, multicast, broadcast, reply) and the delivery pipeline
-under them: acceptance stores the send with its recipient spec in the request's transaction (and
-the fan-out job for a broadcast), the fan-out chunk writes delivery rows set-based and settles
-the quota from the rows it wrote, and the quota and delivery counts a bot reads."""
+"""Sends through the Messaging API (push, multicast, broadcast, narrowcast, reply) and the
+delivery pipeline under them: acceptance stores the send with its recipient spec in the request's
+transaction (and the fan-out job for a broadcast or narrowcast), the fan-out chunk writes delivery
+rows set-based and settles the quota from the rows it wrote, and the quota, delivery counts and
+narrowcast progress a bot reads."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,11 +21,11 @@ from openoa.accounts.models import OfficialAccount
 from openoa.billing import rules as billing
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
-from openoa.core.errors import DomainError, FieldError, Invalid
+from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.jobs import enqueue
 from openoa.core.pubsub import person_topic, publish_after_commit
 from openoa.friends.models import ScopedUserId
-from openoa.messaging import queries
+from openoa.messaging import queries, rules
 from openoa.messaging.models import (
     FAILED,
     SENDING,
@@ -33,7 +35,13 @@ from openoa.messaging.models import (
     MessageUsage,
     Send,
 )
-from openoa.messaging.schemas import message_json, parse_messages, request_invalid
+from openoa.messaging.schemas import (
+    NarrowcastTargeting,
+    message_json,
+    parse_messages,
+    parse_narrowcast,
+    request_invalid,
+)
 from openoa.webhooks.service import consume_reply_token
 
 FAN_OUT_JOB = "messaging.fan_out"
@@ -47,6 +55,7 @@ QUOTABLE = frozenset({"text", "textV2", "sticker", "image", "video"})
 MONTHLY_LIMIT = "You have reached your monthly limit."
 RETRY_KEY_ACCEPTED = "The retry key is already accepted"
 KINDS = ("push", "multicast", "broadcast", "reply")
+NARROWCAST = "narrowcast"
 
 
 class MonthlyLimitReached(DomainError):
@@ -136,8 +145,8 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
     else:
         upper = max(user_ids, default=0)
     target = int(session.scalar(queries.reachable_count(account.id, user_ids)) or 0)
-    if counted and target and not billing.fits(account.package, 0, _month_usage(session, account)
-                                               + _in_flight(session, account.id), target):
+    used = _month_usage(session, account) + _in_flight(session, account.id) if counted else 0
+    if counted and target and not billing.fits(account.package, account.additional_message_limit, used, target):
         raise MonthlyLimitReached()
     send = Send(account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
                 messages=messages, sent_messages=_sent_messages(messages),
@@ -145,12 +154,17 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
                 recipients={"all": True} if user_ids is None else {"user_ids": user_ids},
                 status=WAITING, target_count=target, success_count=0, cursor=0, upper_user_id=upper,
                 accepted_at=clock.now())
+    return _store(session, send)
+
+
+def _store(session: Session, send: Send) -> Send:
     try:
         with session.begin_nested():
             session.add(send)
             session.flush()
     except IntegrityError:  # the same retry key accepted concurrently by another request
-        earlier = session.scalar(select(Send).where(Send.account_id == bot.account_id, Send.retry_key == retry_key))
+        earlier = session.scalar(select(Send).where(Send.account_id == send.account_id,
+                                                    Send.retry_key == send.retry_key))
         if earlier is None:
             raise
         raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages) from None
@@ -206,6 +220,76 @@ def broadcast(session: Session, bot: BotContext, *, request_id: str, messages: A
     return Accepted(send.request_id)
 
 
+def _resolved_recipient(session: Session, bot: BotContext, targeting: NarrowcastTargeting) -> dict[str, Any] | None:
+    """The recipient tree as stored: each redelivery names the internal id of the send it repeats.
+
+    There are no audiences yet, so no audience group id is valid (LINE wants a READY one).
+    """
+    tree = targeting.recipient_json()
+    if tree is None:
+        return None
+    since = clock.now() - timedelta(days=rules.PROGRESS_DAYS)
+    errors = []
+    for path, leaf in rules.recipient_leaves(tree):
+        if leaf["type"] == "audience":
+            errors.append(FieldError(f"{path}.audienceGroupId", rules.invalid_audience(leaf["audienceGroupId"])))
+            continue
+        repeated = session.scalar(select(Send.id).where(
+            Send.account_id == bot.account_id, Send.request_id == leaf["requestId"], Send.kind == NARROWCAST,
+            Send.status == SUCCEEDED, Send.accepted_at > since))
+        if repeated is None:
+            errors.append(FieldError(f"{path}.requestId", rules.invalid_request_id(leaf["requestId"])))
+        else:
+            leaf["sendId"] = repeated
+    if errors:
+        raise Invalid(errors)
+    return tree
+
+
+def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: Any, recipient: Any = None,
+               filter: Any = None, limit: Any = None, notification_disabled: bool = False,  # noqa: A002
+               retry_key: str | None = None) -> Accepted:
+    """Send to the friends a recipient tree and demographic filter choose, at most ``limit.max`` of
+    them at random (counted): accepted now, fanned out by the ``messaging.fan_out`` job, followed
+    through narrowcast_progress. Nothing is stored when refused."""
+    parsed = [message_json(m) for m in parse_messages(messages)]
+    targeting = parse_narrowcast(recipient, filter, limit)
+    _check_retry_key(session, bot.account_id, retry_key)
+    # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=True)
+    now = clock.now()
+    demographic = targeting.demographic_json()
+    spec = {"recipient": _resolved_recipient(session, bot, targeting), "filter": demographic,
+            "attributes": demographic is not None,
+            "year": now.astimezone(ZoneInfo(account.timezone)).year}
+    reach = int(session.scalar(queries.reachable_count(account.id)) or 0)
+    if spec["attributes"] and reach < rules.TARGETING_MIN_REACH:
+        raise NotAllowed(rules.NOT_ENOUGH_FRIENDS)
+    limits = targeting.limit
+    remaining = billing.remaining(account.package, account.additional_message_limit, _month_usage(session, account)
+                                  + _in_flight(session, account.id))
+    reservation = rules.narrowcast_reservation(reach, limits.max, limits.up_to_remaining_quota, remaining)
+    if reservation > remaining:
+        raise MonthlyLimitReached()
+    upper = session.scalar(queries.highest_friend(account.id)) or 0
+    error_code = None
+    if limits.forbid_partial_delivery:
+        qualified = int(session.scalar(queries.reachable_count(
+            account.id, targeting=queries.narrowcast_targeting(spec, as_of=now), upper_user_id=upper)) or 0)
+        if (qualified if limits.max is None else min(qualified, limits.max)) > remaining:
+            # Accepted all the same; it fails when delivery starts and holds no quota meanwhile.
+            error_code, reservation = rules.PARTIAL_DELIVERY_FORBIDDEN, 0
+    send = Send(account_id=account.id, kind=NARROWCAST, counted=True, request_id=request_id, retry_key=retry_key,
+                messages=parsed, sent_messages=_sent_messages(parsed), notification_disabled=notification_disabled,
+                recipients={"narrowcast": spec}, status=WAITING, target_count=reservation, success_count=0,
+                cursor=0, upper_user_id=upper, accepted_at=now,
+                max_recipients=rules.narrowcast_cap(limits.max, limits.up_to_remaining_quota, remaining),
+                seed=secrets.randbelow(rules.PICK_MODULUS), error_code=error_code)
+    _store(session, send)
+    enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
+    return Accepted(send.request_id)
+
+
 def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: str, messages: Any,
           notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
     """Answer a webhook event with its single-use reply token (never counted, R-MSG-02)."""
@@ -247,8 +331,14 @@ def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool
     if send.status in (SUCCEEDED, FAILED):
         return False
     user_ids = send.recipients.get("user_ids")
+    spec = send.recipients.get("narrowcast")
+    targeting = [] if spec is None else queries.narrowcast_targeting(spec, as_of=send.accepted_at)
+    if spec is not None and send.status == WAITING and not _start_narrowcast(session, send, targeting):
+        return False
+    pick = None if send.pick_threshold is None or send.seed is None else (send.seed, send.pick_threshold)
     written: list[int] = list(session.scalars(queries.fan_out_chunk(
-        send.id, send.account_id, send.cursor, send.upper_user_id, limit, now=clock.now(), user_ids=user_ids)))
+        send.id, send.account_id, send.cursor, send.upper_user_id, limit, now=clock.now(), user_ids=user_ids,
+        targeting=targeting, pick=pick)))
     inserted = len(written)
     if inserted and send.counted:
         _count_usage(session, _account(session, send.account_id), inserted)
@@ -267,6 +357,34 @@ def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool
     return more
 
 
+def _fail(session: Session, send: Send, error_code: int) -> None:
+    send.status, send.completed_at = FAILED, clock.now()
+    send.error_code, send.failed_description = error_code, rules.FAILED_DESCRIPTIONS[error_code]
+    session.flush()
+
+
+def _start_narrowcast(session: Session, send: Send, targeting: list[ColumnElement[bool]]) -> bool:
+    """Fix what a narrowcast delivers as it starts (once, before its first chunk): its target
+    count and random pick, or its failure (errorCode 5 decided at acceptance; 2 under the
+    privacy floor). False when it failed. A constant number of statements, whatever the size."""
+    if send.error_code is not None:
+        _fail(session, send, send.error_code)
+        return False
+    qualified = int(session.scalar(queries.reachable_count(
+        send.account_id, targeting=targeting, upper_user_id=send.upper_user_id)) or 0)
+    cap = send.max_recipients
+    send.target_count = qualified if cap is None else min(qualified, cap)
+    if send.recipients["narrowcast"].get("attributes") and send.target_count < rules.NARROWCAST_MIN_RECIPIENTS:
+        _fail(session, send, rules.NOT_ENOUGH_RECIPIENTS)
+        return False
+    if cap is not None and qualified > cap and send.seed is not None:
+        # No one's hash is negative, so a threshold of -1 picks no one (nothing left in the quota).
+        send.pick_threshold = -1 if cap == 0 else session.scalar(queries.pick_threshold(
+            send.account_id, send.upper_user_id, targeting, send.seed, cap))
+    send.status = SENDING
+    return True
+
+
 def fan_out_step(session: Session, send_id: int, limit: int = CHUNK_SIZE) -> bool:
     """One chunk of send ``send_id`` (the job's unit of work); True while more may remain."""
     send = session.get(Send, send_id)
@@ -277,9 +395,44 @@ def fan_out_step(session: Session, send_id: int, limit: int = CHUNK_SIZE) -> boo
 
 # ---------------------------------------------------------------- what a bot reads
 
+@dataclass(frozen=True)
+class NarrowcastProgress:
+    """LINE's narrowcast progress: counts once delivery has started, the reason once failed."""
+
+    phase: str
+    accepted_time: str
+    completed_time: str | None = None
+    success_count: int | None = None
+    failure_count: int | None = None
+    target_count: int | None = None
+    failed_description: str | None = None
+    error_code: int | None = None
+
+
+def narrowcast_progress(session: Session, bot: BotContext, request_id: str) -> NarrowcastProgress:
+    """Where this account's narrowcast (or broadcast) ``request_id`` stands; NotFound past 14 days
+    or for any other id."""
+    # REFERENCE §0: a broadcast's request id keys the same reads as a narrowcast's.
+    send = session.scalar(select(Send).where(Send.account_id == bot.account_id, Send.request_id == request_id,
+                                             Send.kind.in_((NARROWCAST, "broadcast"))))
+    if send is None or send.accepted_at <= clock.now() - timedelta(days=rules.PROGRESS_DAYS):
+        raise NotFound()
+    accepted = rules.line_time(send.accepted_at)
+    if send.status == WAITING:
+        return NarrowcastProgress(phase=WAITING, accepted_time=accepted)
+    failed = send.status == FAILED
+    return NarrowcastProgress(
+        phase=send.status, accepted_time=accepted,
+        completed_time=None if send.completed_at is None else rules.line_time(send.completed_at),
+        success_count=send.success_count, failure_count=0, target_count=send.target_count,
+        failed_description=send.failed_description if failed else None,
+        error_code=send.error_code if failed else None)
+
+
 def message_quota(session: Session, bot: BotContext) -> int:
     """The account's monthly limit of counted messages."""
-    return billing.monthly_limit(_account(session, bot.account_id).package, 0)
+    account = _account(session, bot.account_id)
+    return billing.monthly_limit(account.package, account.additional_message_limit)
 
 
 def quota_consumption(session: Session, bot: BotContext) -> int:
