@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "openoa.webhooks.models",
     "openoa.messaging.models",
     "openoa.chat.models",
+    "openoa.groups.models",
 )
 JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs", "openoa.messaging.jobs")
 

@@ -60,6 +60,8 @@ def test_chat_app_pages(live_server, new_page, kind):
     basic_id = re.search(r"@[0-9]{3}[a-z]{5}", page.content())
     assert basic_id, "the demo person follows an account"
     check(page, f"{live_server.url}/add/{basic_id.group(0)}?src=qr")
+    for path in ("/app/chats", f"/app/chats/{basic_id.group(0)}"):
+        check(page, live_server.url + path)
 
 
 @pytest.mark.parametrize("kind", ["phone", "desktop"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from openoa.api import bot, messages, oauth, validate, webhook_endpoint
+from openoa.api import bot, chat_api, content, groups, messages, oauth, validate, webhook_endpoint
 
 router = APIRouter()
 router.include_router(webhook_endpoint.router)
@@ -13,3 +13,6 @@ router.include_router(oauth.router)
 router.include_router(bot.router)
 router.include_router(validate.router)
 router.include_router(messages.router)
+router.include_router(content.router)
+router.include_router(chat_api.router)
+router.include_router(groups.router)

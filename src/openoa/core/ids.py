@@ -92,3 +92,13 @@ def message_id() -> str:
 def quote_token() -> str:
     """The token a bot quotes a sent message with."""
     return secrets.token_urlsafe(48)
+
+
+def group_id() -> str:
+    """A group chat's ID as bots see it: ``C`` + 32 lowercase hex."""
+    return "C" + secrets.token_hex(16)
+
+
+def room_id() -> str:
+    """A multi-person chat's (room's) ID as bots see it: ``R`` + 32 lowercase hex."""
+    return "R" + secrets.token_hex(16)

@@ -12,10 +12,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, exists, func, insert, literal, not_, or_, select
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
+from openoa.chat.models import Conversation
 from openoa.friends.models import Friendship
 from openoa.messaging import rules
 from openoa.messaging.models import Delivery
@@ -142,3 +155,12 @@ def fan_out_chunk(send_id: int, account_id: int, after_user_id: int, upper_user_
     return (insert(Delivery).from_select(["send_id", "account_id", "user_id", "created_at"], chosen)
             .returning(Delivery.user_id))
 
+
+def end_loading(send_id: int, account_id: int, after_user_id: int, upto_user_id: int) -> Update:
+    """Stop the loading animation in the chats a fan-out chunk just reached (user ids in (after, upto])."""
+    reached = select(Delivery.user_id).where(Delivery.send_id == send_id, Delivery.user_id > after_user_id,
+                                             Delivery.user_id <= upto_user_id)
+    return (update(Conversation)
+            .where(Conversation.account_id == account_id, Conversation.loading_until.is_not(None),
+                   Conversation.user_id.in_(reached))
+            .values(loading_until=None))

@@ -25,6 +25,7 @@ from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, Not
 from openoa.core.jobs import enqueue
 from openoa.core.pubsub import person_topic, publish_after_commit
 from openoa.friends.models import ScopedUserId
+from openoa.groups import service as groups
 from openoa.messaging import queries, rules
 from openoa.messaging.models import (
     FAILED,
@@ -186,11 +187,40 @@ def _deliver_inline(session: Session, send: Send) -> None:
         pass
 
 
+def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, chat_id: str | None,
+              raw_messages: Any, notification_disabled: bool, retry_key: str | None) -> Accepted:
+    """Post into a group or room the account is in; a counted push is charged once per member
+    it reaches (LINE). Not in it: accepted and not delivered, like a push to a non-friend."""
+    messages = [message_json(m) for m in parse_messages(raw_messages)]
+    _check_retry_key(session, bot.account_id, retry_key)
+    counted = billing.is_counted(kind)
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    members = 0 if chat_id is None else groups.members_reached(session, account.id, chat_id)
+    used = _month_usage(session, account) + _in_flight(session, account.id) if counted else 0
+    if counted and members and not billing.fits(account.package, account.additional_message_limit, used, members):
+        raise MonthlyLimitReached()
+    posts = (groups.post_from_account(session, account.id, chat_id, messages) if chat_id is not None else None) or []
+    sent = [{"id": post.id, **({"quoteToken": post.quote_token} if post.quote_token else {})} for post in posts]
+    now = clock.now()
+    send = _store(session, Send(
+        account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
+        messages=messages, sent_messages=sent or _sent_messages(messages), notification_disabled=notification_disabled,
+        recipients={"chat_id": chat_id}, status=SUCCEEDED, target_count=members, success_count=members,
+        cursor=0, upper_user_id=0, accepted_at=now, completed_at=now))
+    if counted and members:
+        _count_usage(session, account, members)
+    return Accepted(send.request_id, send.sent_messages)
+
+
 def push(session: Session, bot: BotContext, *, request_id: str, to: str, messages: Any,
          notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
-    """Send to one person (counted); a non-friend, a blocker or an unknown ID is accepted and not reached."""
+    """Send to one person (counted); a non-friend, a blocker or an unknown ID is accepted and not reached.
+    A group or room ID (``C…``/``R…``) posts into that chat, counted per member."""
     if not CHAT_ID.fullmatch(to or ""):
         raise request_invalid([FieldError("to", "Invalid ID")])
+    if to[0] in "CR":
+        return _to_group(session, bot, kind="push", request_id=request_id, chat_id=to, raw_messages=messages,
+                         notification_disabled=notification_disabled, retry_key=retry_key)
     send = _accept(session, bot, kind="push", request_id=request_id, raw_messages=messages,
                    notification_disabled=notification_disabled, user_ids=_known_user_ids(session, bot, [to]),
                    retry_key=retry_key)
@@ -296,6 +326,11 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
     if retry_key is not None:
         raise Invalid(message="The retry key is not supported for this endpoint")
     parse_messages(messages)  # a bad message must not use the token up
+    # Group events carry their own tokens, so a group reply never becomes a 1:1 message.
+    chat_id = groups.consume_reply_token(session, bot.account_id, reply_token)
+    if chat_id is not None:
+        return _to_group(session, bot, kind="reply", request_id=request_id, chat_id=chat_id, raw_messages=messages,
+                         notification_disabled=notification_disabled, retry_key=None)
     user_id = consume_reply_token(session, bot.account_id, reply_token)
     send = _accept(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
                    notification_disabled=notification_disabled, user_ids=[user_id], retry_key=None)
@@ -342,6 +377,10 @@ def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool
     inserted = len(written)
     if inserted and send.counted:
         _count_usage(session, _account(session, send.account_id), inserted)
+    if inserted:
+        # A bot's message ends the loading animation it showed these people (LINE).
+        session.execute(queries.end_loading(send.id, send.account_id, send.cursor, max(written)),
+                        execution_options={"synchronize_session": False})
     # Rows are written in user-id order with no one skipped, so the highest written is the checkpoint.
     send.cursor = max(written, default=send.cursor)
     send.success_count += inserted

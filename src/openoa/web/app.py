@@ -95,7 +95,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                # Bots' messages show images, videos and audio from their own HTTPS hosts.
+                "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+                "style-src 'self'; script-src 'self'; "
                 "frame-ancestors 'none'; form-action 'self'")
         return response
 

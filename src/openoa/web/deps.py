@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
 
 from openoa.accounts.rules import BADGE_LABELS, ROLE_LABELS
@@ -26,8 +27,11 @@ from openoa.core.security import sign, signatures_match
 from openoa.core.settings import Settings
 from openoa.friends.rules import FRIEND_PATH_LABELS
 from openoa.users.rules import AREAS
+from openoa.web import message_display
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The message macros (chatapp/_messages.html) format LINE message objects with these.
+TEMPLATES.env.globals.update(message_display.TEMPLATE_GLOBALS)
 
 COOKIES = {web_sessions.BUSINESS: "oa_console", web_sessions.USER: "oa_app", web_sessions.STAFF: "oa_staff"}
 LOGIN_PAGES = {web_sessions.BUSINESS: "/console/login", web_sessions.USER: "/app/login",
@@ -149,10 +153,14 @@ def _valid_csrf(request: Request, value: str) -> bool:
     return bool(nonce and signature) and signatures_match(signature, sign(_secret(request), "csrf:" + nonce))
 
 
-async def csrf_protect(request: Request) -> None:
-    """Refuse an unsafe request whose CSRF token (form field or header) does not match the cookie."""
-    if request.method in SAFE_METHODS:
+async def csrf_protect(connection: HTTPConnection) -> None:
+    """Refuse an unsafe request whose CSRF token (form field or header) does not match the cookie.
+
+    WebSockets pass: each socket route checks the Origin of its handshake instead.
+    """
+    if not isinstance(connection, Request) or connection.method in SAFE_METHODS:
         return
+    request = connection
     cookie = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(

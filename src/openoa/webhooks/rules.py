@@ -157,3 +157,22 @@ def reply_token_expiry_on_delivery(issued_at: datetime, delivered_at: datetime) 
 def verify_reason(reason: FailureReason | None) -> str:
     """The ``reason`` of LINE's test-endpoint answer: OK, or the failure in capitals."""
     return "OK" if reason is None else reason.value.upper()
+
+
+def message_event(*, user_id: str, reply_token: str, message: dict[str, Any]) -> dict[str, Any]:
+    """A person sent the account a message; ``message`` is LINE's message content object."""
+    return {"type": "message", "source": user_source(user_id), "replyToken": reply_token, "message": message}
+
+
+def postback_event(*, user_id: str, reply_token: str, data: str,
+                   params: dict[str, str] | None = None) -> dict[str, Any]:
+    """A person tapped a postback or datetime-picker action; ``params`` only for the picker."""
+    postback: dict[str, Any] = {"data": data}
+    if params:
+        postback["params"] = params
+    return {"type": "postback", "source": user_source(user_id), "replyToken": reply_token, "postback": postback}
+
+
+def unsend_event(*, user_id: str, message_id: str) -> dict[str, Any]:
+    """A person unsent a message: the bot should drop what it kept of it. Nothing to reply to."""
+    return {"type": "unsend", "source": user_source(user_id), "unsend": {"messageId": message_id}}

@@ -293,3 +293,30 @@ def verify_bot_endpoint(db: Database, bot: BotContext, endpoint: str | None, *,
     if not url:
         raise Invalid(field="endpoint", reason="No webhook URL is set. Set one, or give an endpoint to test.")
     return _send_test(url, secret, destination, sender)
+
+
+# ---------------------------------------------------------------- what people do in a 1:1 chat
+
+def emit_message(session: Session, account_id: int, *, user_id: int, scoped_user_id: str,
+                 message: dict[str, Any]) -> WebhookEvent | None:
+    """A person sent a message: a ``message`` event with a reply token (Bot mode only)."""
+    if not _in_bot_mode(_channel(session, account_id)):
+        return None
+    token = issue_reply_token(session, account_id, user_id)
+    return emit(session, account_id, rules.message_event(user_id=scoped_user_id, reply_token=token,
+                                                         message=message))
+
+
+def emit_postback(session: Session, account_id: int, *, user_id: int, scoped_user_id: str, data: str,
+                  params: dict[str, str] | None = None) -> WebhookEvent | None:
+    """A person tapped a postback (or datetime picker) action: a ``postback`` event with a reply token."""
+    if not _in_bot_mode(_channel(session, account_id)):
+        return None
+    token = issue_reply_token(session, account_id, user_id)
+    return emit(session, account_id, rules.postback_event(user_id=scoped_user_id, reply_token=token,
+                                                          data=data, params=params))
+
+
+def emit_unsend(session: Session, account_id: int, *, scoped_user_id: str, message_id: str) -> WebhookEvent | None:
+    """A person unsent one of their messages: an ``unsend`` event."""
+    return emit(session, account_id, rules.unsend_event(user_id=scoped_user_id, message_id=message_id))

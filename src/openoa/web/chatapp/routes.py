@@ -8,9 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from openoa.web import deps
-from openoa.web.chatapp import auth, friends, profile
+from openoa.web.chatapp import auth, chats, friends, groups, profile
 
 router = APIRouter(dependencies=[Depends(deps.csrf_protect)])
 router.include_router(auth.router)
 router.include_router(profile.router)
 router.include_router(friends.router)
+router.include_router(chats.router)
+router.include_router(groups.router)

@@ -1,0 +1,130 @@
+"""Groups and rooms as people use them (R-CHT-02): create, add people, invite an account one is
+friends with, post, leave — and the events the account's bot gets for each."""
+
+from __future__ import annotations
+
+import pytest
+from linebot.v3.webhooks import CallbackRequest
+from sqlalchemy.orm import Session
+
+from openoa.channels import service as channels
+from openoa.core.access import SYSTEM, PersonActor
+from openoa.core.errors import Conflict, Invalid, NotFound
+from openoa.friends import service as friends
+from openoa.groups import service as groups
+from openoa.webhooks import rules as webhook_rules
+from tests import factories
+from tests.groups.conftest import Scene, events
+
+
+def test_r_cht_02_a_non_member_cannot_read_post_add_or_invite(session: Session, scene: Scene):
+    stranger = PersonActor(factories.person(session, name="Stranger").id)
+    for attempt in (lambda: groups.group_page(session, stranger, scene.chat_id),
+                    lambda: groups.post_text(session, stranger, scene.chat_id, "hi"),
+                    lambda: groups.add_member(session, stranger, scene.chat_id, "x@example.com"),
+                    lambda: groups.invite_account(session, stranger, scene.chat_id, scene.bot.account.basic_id),
+                    lambda: groups.leave_group(session, stranger, scene.chat_id),
+                    lambda: groups.group_page(session, stranger, "C" + "0" * 32)):
+        with pytest.raises(NotFound):
+            attempt()
+    assert groups.my_groups(session, stranger) == []
+
+
+def test_a_named_chat_is_a_group_and_an_unnamed_one_a_room(session: Session, scene: Scene):
+    room = groups.create_group(session, scene.somchai_actor, "")
+    assert room.chat_id.startswith("R") and room.kind == "room" and room.name == "Multi-person chat"
+    assert [g.chat_id for g in groups.my_groups(session, scene.somchai_actor)] == [room.chat_id, scene.chat_id]
+    assert [g.member_count for g in groups.my_groups(session, scene.nok_actor)] == [2]
+    with pytest.raises(Invalid) as refused:
+        groups.create_group(session, scene.somchai_actor, "x" * 51)
+    assert refused.value.by_field() == {"name": "Use at most 50 characters."}
+
+
+def test_people_are_added_by_email_of_an_existing_user_once(session: Session, scene: Scene):
+    with pytest.raises(Invalid) as refused:
+        groups.add_member(session, scene.somchai_actor, scene.chat_id, "nobody@example.com")
+    assert "email" in refused.value.by_field()
+    with pytest.raises(Conflict):
+        groups.add_member(session, scene.nok_actor, scene.chat_id, "somchai@example.com")
+
+
+def test_r_cht_02_only_an_account_one_is_friends_with_can_be_invited(session: Session, scene: Scene):
+    stranger_account = factories.account(session, name="Not A Friend")
+    with pytest.raises(Invalid) as refused:
+        groups.invite_account(session, scene.somchai_actor, scene.chat_id, stranger_account.basic_id)
+    assert refused.value.by_field() == {"basic_id": "Choose an account you are friends with."}
+    friends.block(session, scene.somchai_actor, scene.bot.account.id)
+    with pytest.raises(Invalid):
+        groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    assert events(session, scene.bot.account.id) == []
+
+
+def test_inviting_an_account_sends_join_then_member_and_message_events(session: Session, scene: Scene):
+    groups.invite_account(session, scene.nok_actor, scene.chat_id, scene.bot.account.basic_id)
+    with pytest.raises(Conflict):
+        groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    newcomer = factories.person(session, name="Lek", email="lek@example.com")
+    groups.add_member(session, scene.somchai_actor, scene.chat_id, "lek@example.com")
+    post = groups.post_text(session, scene.somchai_actor, scene.chat_id, "Noodles at noon?")
+    groups.leave_group(session, PersonActor(newcomer.id), scene.chat_id)
+    sent = events(session, scene.bot.account.id)
+    assert [e["type"] for e in sent] == ["join", "memberJoined", "message", "memberLeft"]
+    group_source = {"type": "group", "groupId": scene.chat_id}
+    assert sent[0]["source"] == group_source and sent[0]["replyToken"]
+    lek_id = friends.scoped_user_id(session, scene.bot.account.provider_id, newcomer.id)
+    assert sent[1]["joined"] == {"members": [{"type": "user", "userId": lek_id}]}
+    somchai_id = friends.scoped_user_id(session, scene.bot.account.provider_id, scene.somchai.id)
+    assert sent[2]["source"] == {**group_source, "userId": somchai_id}
+    assert sent[2]["message"]["text"] == "Noodles at noon?" and sent[2]["message"]["id"] == post.message_id
+    assert sent[2]["message"]["quoteToken"]
+    assert sent[3]["left"] == {"members": [{"type": "user", "userId": lek_id}]}
+    with pytest.raises(NotFound):
+        groups.group_page(session, PersonActor(newcomer.id), scene.chat_id)
+
+
+def test_a_post_is_checked_and_shown_to_members_in_order(session: Session, scene: Scene):
+    with pytest.raises(Invalid) as refused:
+        groups.post_text(session, scene.somchai_actor, scene.chat_id, "   ")
+    assert "text" in refused.value.by_field()
+    groups.post_text(session, scene.somchai_actor, scene.chat_id, "first")
+    groups.post_text(session, scene.nok_actor, scene.chat_id, "second")
+    page = groups.group_page(session, scene.nok_actor, scene.chat_id)
+    assert [(p.author, p.message["text"], p.mine) for p in page.posts] == [("Somchai", "first", False),
+                                                                           ("Nok", "second", True)]
+    assert [m.display_name for m in page.members] == ["Somchai", "Nok"]
+    assert [a.basic_id for a in page.invitable] == [scene.bot.account.basic_id]
+
+
+def test_a_bot_s_message_and_reply_token_land_in_the_group(session: Session, scene: Scene):
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    token = events(session, scene.bot.account.id)[0]["replyToken"]
+    assert groups.consume_reply_token(session, scene.bot.account.id + 1, token) is None  # another account's
+    assert groups.consume_reply_token(session, scene.bot.account.id, token) == scene.chat_id
+    assert groups.consume_reply_token(session, scene.bot.account.id, token) is None  # single use
+    posted = groups.post_from_account(session, scene.bot.account.id, scene.chat_id,
+                                      [{"type": "text", "text": "Hello, Lunch club!"}])
+    assert posted is not None and posted[0].quote_token
+    page = groups.group_page(session, scene.nok_actor, scene.chat_id)
+    assert [(p.author, p.from_account, p.message) for p in page.posts] == [
+        ("Noodle Bot", True, {"type": "text", "text": "Hello, Lunch club!"})]
+    other = factories.account(session, name="Outsider")
+    assert groups.post_from_account(session, other.id, scene.chat_id, [{"type": "text", "text": "x"}]) is None
+
+
+def test_in_chat_mode_events_are_not_kept_and_no_reply_token_is_issued(session: Session, scene: Scene):
+    channels.set_response_mode(session, SYSTEM, scene.bot.account.id, "chat")
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    assert events(session, scene.bot.account.id) == []
+
+
+def test_stored_group_events_parse_strictly_with_the_sdk(session: Session, scene: Scene):
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    newcomer = factories.person(session, name="Lek", email="lek@example.com")
+    groups.add_member(session, scene.somchai_actor, scene.chat_id, "lek@example.com")
+    groups.post_text(session, scene.nok_actor, scene.chat_id, "hi")
+    groups.leave_group(session, PersonActor(newcomer.id), scene.chat_id)
+    stored = [webhook_rules.as_delivered(e, is_redelivery=False) for e in events(session, scene.bot.account.id)]
+    body = webhook_rules.envelope(scene.bot.bot_user_id, stored).decode()
+    parsed = CallbackRequest.from_json(body)
+    assert [type(e).__name__ for e in parsed.events] == ["JoinEvent", "MemberJoinedEvent", "MessageEvent",
+                                                         "MemberLeftEvent"]
