@@ -54,7 +54,7 @@ def test_manager_console_pages(live_server, new_page, kind):
 def test_chat_app_pages(live_server, new_page, kind):
     page = new_page(kind)
     log_in(page, live_server.url, "/app/login", "somchai@demo.openoa")
-    for path in ("/app", "/app/find", "/app/profile"):
+    for path in ("/app", "/app/find", "/app/profile", "/app/groups"):
         check(page, live_server.url + path)
     page.goto(live_server.url + "/app")
     basic_id = re.search(r"@[0-9]{3}[a-z]{5}", page.content())

@@ -35,6 +35,8 @@ class ConversationPage(BaseModel):
     items: list[ChatItem]
     before: str | None = Field(None, description="Cursor of older items, when there are any")
     after: str | None = Field(None, description="Cursor to ask for newer items with")
+    loading_until: datetime | None = Field(
+        None, description="The account's loading animation shows until then (it ends sooner when it answers)")
 
 
 class ChatSummary(BaseModel):

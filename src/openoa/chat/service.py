@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.service import find_account_by_basic_id
 from openoa.chat import queries, rules
-from openoa.chat.bot import mark_as_read_token
+from openoa.chat.bot import loading_until, mark_as_read_token
 from openoa.chat.models import Conversation, PersonMessage
 from openoa.chat.rules import SOURCE_IN, SOURCE_OUT, Position
 from openoa.chat.schemas import ChatItem, ChatSummary, ConversationPage, StickerOut
@@ -373,7 +373,8 @@ def conversation(session: Session, actor: PersonActor, basic_id: str, *, after: 
         account_id=account_id, basic_id=chat.account.basic_id, display_name=chat.account.display_name,
         profile_image_url=storage.url(chat.account.profile_image) if chat.account.profile_image else None,
         items=page, before=page[0].cursor if page and more_older else None,
-        after=page[-1].cursor if page else (after or rules.encode_cursor(rules.START)))
+        after=page[-1].cursor if page else (after or rules.encode_cursor(rules.START)),
+        loading_until=loading_until(session, account_id, user_id))
 
 
 def _mark_read(session: Session, account_id: int, user_id: int) -> None:

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from openoa.chat import service as chat
+from openoa.chat.rules import PAGE_MAX
 from openoa.chat.schemas import (
     ChatItem,
     ChatSummary,
@@ -38,6 +39,7 @@ from openoa.chat.schemas import (
     StickerOut,
     TapAction,
 )
+from openoa.core import clock
 from openoa.core.access import PersonActor
 from openoa.core.errors import Invalid
 from openoa.core.pubsub import hub, person_topic
@@ -97,7 +99,8 @@ def _chat_page(request: Request, actor: PersonActor, basic_id: str, *, before: s
     return deps.render(request, "chatapp/chat.html", {
         "nav": "chats", "signed_in": True, "page": page, "base": _base(page.basic_id),
         "items": [_item_view(page.basic_id, i) for i in page.items], "stickers": chat.stickers(),
-        "errors": errors or {}, "values": values or {}}, status_code=status_code)
+        # chat.js times the typing indicator by the server's clock, whatever the phone's says.
+        "now": clock.now(), "errors": errors or {}, "values": values or {}}, status_code=status_code)
 
 
 @router.get("/app/chats/{basic_id}", include_in_schema=False)
@@ -107,11 +110,12 @@ def chat_page(request: Request, basic_id: str, before: str | None = None,
 
 
 @router.get("/app/chats/{basic_id}/items", include_in_schema=False)
-def chat_items(request: Request, basic_id: str, after: str,
+def chat_items(request: Request, basic_id: str, after: str | None = None,
                actor: PersonActor = Depends(deps.require_person)) -> Response:
-    """The items after a cursor as HTML, for chat.js to append (the page's own renderer)."""
+    """The items after a cursor (without one, the newest) as HTML, for chat.js to append new
+    messages and to refresh the "Read" marks of those on the page (the page's own renderer)."""
     with deps.scope(request) as session:
-        page = chat.conversation(session, actor, basic_id, after=after, limit=200)
+        page = chat.conversation(session, actor, basic_id, after=after, limit=PAGE_MAX)
     return deps.render(request, "chatapp/_chat_items.html", {
         "items": [_item_view(page.basic_id, i) for i in page.items], "base": _base(page.basic_id),
         "last_is_latest": True})
@@ -293,7 +297,8 @@ def _same_origin(websocket: WebSocket) -> bool:
 
 @router.websocket("/app/ws")
 async def notices(websocket: WebSocket) -> None:
-    """Notices for the logged-in person: ``{"type": "messages", "accountId": N}`` means "fetch"."""
+    """Notices for the logged-in person, each meaning "fetch": ``messages`` and ``read`` (accountId),
+    ``loading`` (accountId, until) and ``group`` (groupId)."""
     actor = await run_in_threadpool(deps.person_actor, websocket) if _same_origin(websocket) else None
     if actor is None:
         await websocket.close(code=1008)

@@ -1,7 +1,8 @@
 """Group chats and rooms in the Chat app (R-CHT-02): the list of one's groups with a form to
 start one, a group's page (its posts, a form to post, add people by email, invite an account
 one is friends with, leave), and their JSON twins under /app/api/groups. A non-member gets the
-same 404 as for a group that does not exist."""
+same 404 as for a group that does not exist. On a ``group`` notice static/groups.js fetches the
+posts as HTML (``GET …/posts``, the page's own renderer) and appends the new ones."""
 
 from __future__ import annotations
 
@@ -104,6 +105,14 @@ def _group_page(request: Request, actor: PersonActor, chat_id: str, *, notice: s
 def group_page(request: Request, chat_id: str, notice: str | None = None,
                actor: PersonActor = Depends(deps.require_person)) -> Response:
     return _group_page(request, actor, chat_id, notice=notice)
+
+
+@router.get("/app/groups/{chat_id}/posts", include_in_schema=False)
+def posts_fragment(request: Request, chat_id: str, actor: PersonActor = Depends(deps.require_person)) -> Response:
+    """The group's latest posts as HTML, for groups.js to append the new ones (the page's own renderer)."""
+    with deps.scope(request) as session:
+        page = groups.group_page(session, actor, chat_id)
+    return deps.render(request, "chatapp/_group_posts.html", {"posts": [_post_view(p) for p in page.posts]})
 
 
 @router.post("/app/groups/{chat_id}/posts", include_in_schema=False)

@@ -1,10 +1,16 @@
 // Live chats in the Chat app. The pages work without this file; with it:
-// - a WebSocket (/app/ws) says when an account's messages changed; the open chat fetches the new
-//   items as server-rendered HTML (…/items?after=<cursor>) and appends them, the inbox refreshes
-//   its list, and a message in another chat is announced in the page (and as a notification
-//   when the person allowed them), with the same preview text as push notifications (R-MSG-06);
-// - the chat's forms are sent in the background, so the page (and its socket) stays put;
-// - the socket reconnects with growing pauses and catches up on what it missed.
+// - a WebSocket (/app/ws, notices.js) says when an account's messages changed; the open chat fetches
+//   the new items as server-rendered HTML (…/items?after=<cursor>) and appends them, the inbox
+//   refreshes its list, and a message in another chat is announced in the page (and as a
+//   notification when the person allowed them), with the same preview text as push notifications
+//   (R-MSG-06);
+// - the account's loading animation ("… is typing") shows on a "loading" notice until its end or
+//   until the account's next message arrives;
+// - on a "read" notice the "Read" marks of the person's messages are refreshed from the same
+//   server-rendered items;
+// - the chat's forms are sent in the background, so the page (and its socket) stays put.
+import { listen } from "./notices.js";
+
 const root = document.querySelector("[data-live]");
 if (root) start(root);
 
@@ -19,6 +25,7 @@ function start(root) {
 
   // The newest messages sit just above the composer: bring both into view.
   const scrollToEnd = () => document.getElementById("composer")?.scrollIntoView({ block: "end" });
+  const typing = isChat ? typingIndicator(root, scrollToEnd) : null;
 
   async function fetchItems() {
     if (!isChat) return refreshInbox();
@@ -38,6 +45,8 @@ function start(root) {
         for (const old of log.querySelectorAll(".quick-replies")) old.remove();
         log.append(...entries);
         after = entries[entries.length - 1].dataset.cursor;
+        // The account answered: its loading animation ends, as on LINE.
+        if (entries.some((entry) => entry.classList.contains("chat-entry-out"))) typing?.hide();
         scrollToEnd();
       } while (again);
     })().catch(() => {}).finally(() => { busy = null; });
@@ -65,28 +74,37 @@ function start(root) {
     }
   }
 
-  let pause = 1000;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/app/ws`);
-    socket.addEventListener("open", () => { pause = 1000; fetchItems(); });
-    socket.addEventListener("message", (event) => {
-      let data;
-      try { data = JSON.parse(event.data); } catch { return; }
-      if (data.type !== "messages") return;
-      if (isChat && data.accountId !== accountId) {
-        announce(data.accountId);
-      } else {
-        fetchItems();
-        if (!isChat) announce(data.accountId);
-      }
-    });
-    socket.addEventListener("close", () => {
-      setTimeout(connect, pause + Math.random() * 500);
-      pause = Math.min(pause * 2, 30000);
-    });
+  // The "Read" marks come from the server's renderer too: fetch the items from just before the
+  // first of the person's messages not yet read, and take each one's meta line (time, "Read").
+  async function refreshReadMarks() {
+    const entries = [...log.querySelectorAll(".chat-entry")];
+    const first = entries.findIndex((entry) => entry.classList.contains("chat-entry-in")
+      && !entry.querySelector(".msg-is-unsent, .msg-read"));
+    if (first < 0) return;
+    const query = first > 0 ? `?after=${encodeURIComponent(entries[first - 1].dataset.cursor)}` : "";
+    const response = await fetch(`${root.dataset.itemsUrl}${query}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    const fresh = new Map();
+    for (const entry of template.content.querySelectorAll(".chat-entry-in")) fresh.set(entry.dataset.cursor, entry);
+    for (const entry of entries.slice(first)) {
+      const meta = fresh.get(entry.dataset.cursor)?.querySelector(".msg-meta");
+      const old = entry.querySelector(".msg-meta");
+      if (meta && old && meta.querySelector(".msg-read") && !old.querySelector(".msg-read")) old.replaceWith(meta);
+    }
   }
-  connect();
+
+  listen((data) => {
+    if (isChat && data.accountId === accountId) {
+      if (data.type === "messages") fetchItems();
+      else if (data.type === "loading") typing.show(data.until);
+      else if (data.type === "read") refreshReadMarks().catch(() => {});
+    } else if (data.type === "messages") {
+      if (!isChat) fetchItems();
+      announce(data.accountId);
+    }
+  }, () => { fetchItems(); if (isChat) refreshReadMarks().catch(() => {}); });
 
   if (isChat) {
     enhanceForms(root, fetchItems);
@@ -94,6 +112,29 @@ function start(root) {
     offerNotifications();
     scrollToEnd();
   }
+}
+
+// The account's loading animation. Its end is the server's time: the page carries the server's
+// clock at rendering (data-now), so a phone whose clock is off still hides it on time.
+function typingIndicator(root, onShow) {
+  const element = document.getElementById("chat-typing");
+  const skew = root.dataset.now ? Date.parse(root.dataset.now) - Date.now() : 0;
+  let timer = null;
+  const hide = () => {
+    clearTimeout(timer);
+    if (element) element.hidden = true;
+  };
+  const show = (until) => {
+    const left = Date.parse(until) - (Date.now() + (Number.isFinite(skew) ? skew : 0));
+    clearTimeout(timer);
+    if (!element || !(left > 0)) return hide();
+    element.hidden = false;
+    // LINE shows it for at most 60 seconds, whatever a bad clock says.
+    timer = setTimeout(hide, Math.min(left, 60000));
+    onShow();
+  };
+  if (root.dataset.typingUntil) show(root.dataset.typingUntil);
+  return { show, hide };
 }
 
 // Chat forms go in the background; a refused one is sent again the plain way, so the server's
