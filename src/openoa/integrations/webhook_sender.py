@@ -9,6 +9,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import Any
 
 import aiohttp
@@ -72,6 +73,17 @@ class AiohttpWebhookSender:
         """POST and wait for the outcome; the receiver's failures come back as outcomes, never raised."""
         return self._run(self._post(url, body, headers, timeout), wait=timeout + 10)
 
+    def submit_many(self, requests: list[tuple[str, bytes, dict[str, str]]], *,
+                    timeout: float) -> Future[list[PostOutcome]]:
+        """Start POSTing every ``(url, body, headers)`` at once over the pool; their outcomes, in
+        order, come in the returned future (the caller may do other work meanwhile)."""
+
+        async def all_of() -> list[PostOutcome]:
+            return list(await asyncio.gather(*(self._post(url, body, headers, timeout)
+                                               for url, body, headers in requests)))
+
+        return asyncio.run_coroutine_threadsafe(all_of(), self._running_loop())
+
     def close(self) -> None:
         """Close the connections and stop the loop thread (a new call starts them again)."""
         with self._lock:
@@ -96,6 +108,17 @@ def use_webhook_sender(sender: WebhookSender | None) -> None:
     """Choose the sender for this process (tests may give another); None: the aiohttp one."""
     global _sender
     _sender = sender
+
+
+def submit_all(sender: WebhookSender, requests: list[tuple[str, bytes, dict[str, str]]], *,
+               timeout: float) -> Future[list[PostOutcome]]:
+    """Start POSTing each ``(url, body, headers)``: all at once, in the background, where the
+    sender can (the aiohttp one); else one after another, now. Outcomes in order, in the future."""
+    if isinstance(sender, AiohttpWebhookSender) and requests:
+        return sender.submit_many(requests, timeout=timeout)
+    done: Future[list[PostOutcome]] = Future()
+    done.set_result([sender.post(url, body, headers, timeout=timeout) for url, body, headers in requests])
+    return done
 
 
 def current_webhook_sender() -> WebhookSender:

@@ -1,0 +1,122 @@
+"""Batch jobs: a Worker hands every claimed job of a batch-registered name to one call (topped
+up past its claim size), finishes the successes together, fenced by (worker, attempt) like a
+single job, and retries a failed one alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from openoa.core import jobs
+from openoa.core.db import Database
+from openoa.core.jobs import (
+    DONE,
+    FAILED,
+    LOST,
+    QUEUED,
+    Claimed,
+    Job,
+    Worker,
+    claim,
+    enqueue,
+    run_claimed_batch,
+)
+
+calls: list[list[str]] = []
+failing: set[str] = set()
+
+
+@jobs.batch_job("test.batched", size=25)
+def batched(db: Database, claimed: list[Claimed]) -> dict[int, str]:
+    calls.append([item.payload["key"] for item in claimed])
+    return {item.id: "refused" for item in claimed if item.payload["key"] in failing}
+
+
+@jobs.job("test.batched")
+def one_batched(db: Database, *, key: str) -> None:
+    calls.append([key])
+
+
+@jobs.job("test.single")
+def single(db: Database, *, key: str) -> None:
+    calls.append([f"single {key}"])
+
+
+def _reset() -> None:
+    calls.clear()
+    failing.clear()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def states(db: Database) -> dict[str, str]:
+    with db.scope() as session:
+        return {job.payload["key"]: job.state for job in session.scalars(select(Job))}
+
+
+def test_worker_runs_a_batch_names_jobs_together_topped_up_past_its_claim(scratch_db: Database) -> None:
+    _reset()
+    with scratch_db.scope() as session:
+        enqueue(session, "test.single", {"key": "first"})
+        for n in range(30):
+            enqueue(session, "test.batched", {"key": str(n)})
+    worker = Worker(scratch_db, batch=10, poll_seconds=0.05)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: set(states(scratch_db).values()) == {DONE})
+    finally:
+        worker.stop()
+        thread.join(10)
+    assert calls[0] == ["single first"]
+    # Claimed 10 (one single, nine batched), topped up to the batch size of 25, then the rest.
+    assert [len(c) for c in calls[1:]] == [25, 5]
+    assert sorted(int(k) for c in calls[1:] for k in c) == list(range(30))
+
+
+def test_a_failed_job_of_a_batch_is_retried_alone_and_the_rest_finish(scratch_db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    _reset()
+    failing.add("b")
+    with scratch_db.scope() as session:
+        for key in "abc":
+            enqueue(session, "test.batched", {"key": key}, max_attempts=2)
+    held = claim(scratch_db, "w1", limit=10)
+    assert run_claimed_batch(scratch_db, held, "w1") == {held[0].id: DONE, held[1].id: QUEUED, held[2].id: DONE}
+    assert states(scratch_db) == {"a": DONE, "b": QUEUED, "c": DONE}
+    with scratch_db.scope() as session:
+        retry = session.scalar(select(Job).where(Job.payload["key"].as_string() == "b"))
+        assert retry is not None and retry.last_error == "refused" and retry.run_at > clock.now()
+
+    clock.advance(seconds=60)
+    again = claim(scratch_db, "w1", limit=10)
+    assert [item.payload["key"] for item in again] == ["b"]
+    assert run_claimed_batch(scratch_db, again, "w1") == {again[0].id: FAILED}  # its last attempt
+    assert calls == [["a", "b", "c"], ["b"]]
+
+
+def test_a_batch_finishing_after_its_lease_passed_on_is_lost_not_done(scratch_db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    _reset()
+    with scratch_db.scope() as session:
+        enqueue(session, "test.batched", {"key": "x"})
+    stale = claim(scratch_db, "w-old", limit=10, lease_seconds=5)
+    clock.advance(seconds=10)
+    fresh = claim(scratch_db, "w-new", limit=10)
+    assert [item.id for item in fresh] == [item.id for item in stale]
+    assert run_claimed_batch(scratch_db, stale, "w-old") == {stale[0].id: LOST}
+    assert states(scratch_db) == {"x": "running"}
+    assert run_claimed_batch(scratch_db, fresh, "w-new") == {fresh[0].id: DONE}
+
+
+def test_claim_by_name_takes_only_that_names_jobs(scratch_db: Database) -> None:
+    with scratch_db.scope() as session:
+        enqueue(session, "test.single", {"key": "s"})
+        enqueue(session, "test.batched", {"key": "b"})
+    assert [item.name for item in claim(scratch_db, "w", limit=10, name="test.batched")] == ["test.batched"]
