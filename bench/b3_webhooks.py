@@ -51,7 +51,7 @@ from openoa.accounts import service as accounts
 from openoa.accounts.rules import Package
 from openoa.channels import service as channels
 from openoa.channels.rules import ResponseMode
-from openoa.core import ids
+from openoa.core import clock, ids
 from openoa.core.access import SYSTEM
 from openoa.core.db import Database, upgrade
 from openoa.core.jobs import QUEUED, RUNNING, Job, Worker
@@ -141,7 +141,7 @@ def run_worker(db: Database, reader: Engine, account_id: int, total: int, *, bat
     last 2xx recorded (the poll below only watches; its interval does not count)."""
     load_job_modules()
     worker = Worker(db, batch=batch, poll_seconds=0.05)
-    started = datetime.now(UTC)
+    started = clock.now()
     thread = threading.Thread(target=worker.run, name="bench-worker", daemon=True)
     thread.start()
     done, last = 0, None

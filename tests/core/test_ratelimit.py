@@ -6,7 +6,7 @@ import pytest
 
 from openoa.core.db import Database
 from openoa.core.errors import RateLimited
-from openoa.core.ratelimit import hit
+from openoa.core.ratelimit import LocalWindows, hit
 
 WINDOW = 900
 
@@ -53,3 +53,25 @@ def test_a_hit_counts_even_when_the_callers_transaction_rolls_back(scratch_db: D
         raise ValueError("the login was refused")
     with pytest.raises(RateLimited):
         hit(scratch_db, "login:ip:2", limit=1, window_seconds=WINDOW)
+
+
+def test_local_windows_refuse_past_the_limit_until_the_window_ends(clock) -> None:  # type: ignore[no-untyped-def]
+    windows = LocalWindows()
+    for _ in range(2):
+        windows.hit("channel:1:POST /v2/bot/message/push", limit=2, window_seconds=1)
+    windows.hit("channel:2:POST /v2/bot/message/push", limit=2, window_seconds=1)  # another channel's own count
+    with pytest.raises(RateLimited) as refused:
+        windows.hit("channel:1:POST /v2/bot/message/push", limit=2, window_seconds=1)
+    assert refused.value.retry_after == 1
+    clock.advance(seconds=1)
+    windows.hit("channel:1:POST /v2/bot/message/push", limit=2, window_seconds=1)
+
+
+def test_local_windows_sweep_ended_windows_instead_of_growing(clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    windows = LocalWindows()
+    monkeypatch.setattr(LocalWindows, "SWEEP_AT", 10)
+    for n in range(10):
+        windows.hit(f"k{n}", limit=5, window_seconds=1)
+    clock.advance(seconds=2)
+    windows.hit("fresh", limit=5, window_seconds=1)
+    assert len(windows._counts) == 1

@@ -7,9 +7,13 @@ state itself.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Session
 from openoa.api.errors import RATE_LIMITED
 from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
-from openoa.core import ids, ratelimit
+from openoa.core import clock, ids, ratelimit
 from openoa.core.db import Database
 from openoa.core.errors import RateLimited
 from openoa.core.settings import Settings
@@ -109,6 +113,53 @@ def endpoint_family(method: str, route_path: str) -> str:
     return ENDPOINT_FAMILIES.get((method, _PARAMETER.sub("{}", route_path)), "default")
 
 
+# A token's check is reused this long within one process; revocations made by this process
+# take effect at once (token_generation), those of other processes within this time.
+BEARER_CACHE_TTL = timedelta(seconds=1)
+BEARER_CACHE_SIZE = 10_000
+
+
+class BearerCache:
+    """Recent bearer checks of this app: the header's digest → the channel it acts for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[bytes, tuple[int, datetime, BotContext]] = {}
+
+    def get(self, key: bytes) -> BotContext | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        generation, checked_at, context = found
+        now = clock.now()
+        if generation != channels.token_generation() or not checked_at <= now < checked_at + BEARER_CACHE_TTL:
+            return None
+        return context
+
+    def put(self, key: bytes, generation: int, context: BotContext) -> None:
+        with self._lock:
+            if len(self._entries) >= BEARER_CACHE_SIZE:
+                self._entries.clear()
+            self._entries[key] = (generation, clock.now(), context)
+
+
+_STATE_LOCK = threading.Lock()
+
+
+def _app_state(request: Request, name: str, make: type) -> Any:
+    """One ``make()`` per app, made on first use (tests build an app per test: no state leaks)."""
+    state = request.app.state
+    found = getattr(state, name, None)
+    if found is None:
+        with _STATE_LOCK:
+            found = getattr(state, name, None)
+            if found is None:
+                found = make()
+                setattr(state, name, found)
+    return found
+
+
+
 def limit(request: Request, subject: str) -> None:
     """Count this request against its endpoint's limit for ``subject`` (a channel); 429 past it."""
     route = request.scope.get("route")
@@ -118,16 +169,30 @@ def limit(request: Request, subject: str) -> None:
     allowed = int(getattr(settings_of(request), setting))
     if allowed <= 0:
         return
+    key = f"{subject}:{request.method} {path}"
     try:
-        ratelimit.hit(db_of(request), f"api:{subject}:{request.method} {path}", limit=allowed,
-                      window_seconds=window)
+        if window == SECOND:
+            # Per-second limits guard the server from floods: this process's memory counts them
+            # (a database write per request would cost more than the request itself).
+            _app_state(request, "api_rate_windows", ratelimit.LocalWindows).hit(key, limit=allowed,
+                                                                                 window_seconds=window)
+        else:
+            # Hourly and per-minute limits are quotas of the channel: every server shares them.
+            ratelimit.hit(db_of(request), f"api:{key}", limit=allowed, window_seconds=window)
     except RateLimited as exc:
         raise RateLimited(exc.retry_after, RATE_LIMITED) from exc
 
 
 def bot(request: Request) -> BotContext:
     """The channel the bearer token acts for (401 otherwise), counted against the endpoint's rate limit."""
-    with scope(request) as session:
-        context = channels.authenticate_bearer(session, request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    cache = _app_state(request, "bearer_cache", BearerCache)
+    key = hashlib.sha256((authorization or "").encode()).digest()
+    context = cache.get(key)
+    if context is None:
+        generation = channels.token_generation()
+        with scope(request) as session:
+            context = channels.authenticate_bearer(session, authorization)
+        cache.put(key, generation, context)
     limit(request, f"channel:{context.channel_pk}")
     return context

@@ -32,9 +32,29 @@ from openoa.channels.schemas import (
 )
 from openoa.core import clock, ids
 from openoa.core.access import Actor
+from openoa.core.db import on_commit
 from openoa.core.errors import Invalid, NotFound, Unauthenticated
 from openoa.core.security import hash_token, sign, signatures_match
 from openoa.integrations.storage import public_url
+
+_token_generation = 0
+
+
+def token_generation() -> int:
+    """Moves whenever a token may have been revoked or a secret replaced in this process:
+    a cached bearer check from an older generation must be made again."""
+    return _token_generation
+
+
+def _tokens_changed(session: Session) -> None:
+    # Now (a request racing this one re-checks) and after commit (it may have cached the old rows).
+    global _token_generation
+    _token_generation += 1
+
+    def after() -> None:
+        global _token_generation
+        _token_generation += 1
+    on_commit(session, after)
 
 
 def channel_of(session: Session, account_id: int) -> Channel:
@@ -93,6 +113,7 @@ def issue_long_lived_token(session: Session, actor: Actor, account_id: int) -> I
                     .where(AccessToken.channel_id == channel.id, AccessToken.kind == TokenKind.LONG_LIVED,
                            AccessToken.revoked_at.is_(None))
                     .values(revoked_at=now))
+    _tokens_changed(session)
     token = ids.access_token()
     session.add(AccessToken(channel_id=channel.id, kind=TokenKind.LONG_LIVED, token_hash=hash_token(token),
                             created_at=now, expires_at=None))
@@ -107,6 +128,7 @@ def reissue_secret(session: Session, actor: Actor, account_id: int) -> ChannelOu
     channel.channel_secret = ids.channel_secret()
     channel.secret_issued_at = clock.now()
     session.flush()
+    _tokens_changed(session)  # stateless tokens were signed with the old secret
     return channel_out(channel)
 
 
@@ -228,6 +250,7 @@ def issue_short_lived_token(session: Session, *, grant_type: str | None, client_
                   .offset(rules.SHORT_LIVED_CAP))
     session.execute(update(AccessToken).where(AccessToken.id.in_(beyond_cap)).values(revoked_at=now)
                     .execution_options(synchronize_session=False))
+    _tokens_changed(session)
     return ShortLivedToken(access_token=token, expires_in=_seconds(rules.SHORT_LIVED_TTL))
 
 
@@ -258,6 +281,7 @@ def revoke_token(session: Session, access_token: str | None, *, kinds: frozenset
     if channel is not None:
         stmt = stmt.where(AccessToken.channel_id == channel.id)
     session.execute(stmt.values(revoked_at=clock.now()).execution_options(synchronize_session=False))
+    _tokens_changed(session)
 
 
 def revoke_jwt_token(session: Session, *, client_id: str | None, client_secret: str | None,

@@ -7,6 +7,7 @@ worker) is registered with :func:`on_commit` and runs only if the commit succeed
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -88,11 +89,30 @@ def on_commit(session: Session, hook: Callable[[], None]) -> None:
     session.info.setdefault(_HOOKS_KEY, []).append(hook)
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_turn(engine: Engine) -> threading.RLock | None:
+    """One lock per SQLite file for this process's units of work (None for other databases).
+
+    Every SQLite transaction here takes the write lock (BEGIN IMMEDIATE); threads that wait in
+    SQLite's busy handler sleep in growing steps, so under load a few waited seconds. Waiting
+    on a Python lock instead hands the turn over the moment the writer commits.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    key = str(engine.url)
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class Database:
     """Sessions for one database. Tests build it on a connection in an outer transaction."""
 
     def __init__(self, engine: Engine, *, bind: Any = None) -> None:
         self.engine = engine
+        self._turn = _writer_turn(engine) if bind is None else None
         if bind is not None:
             # Tests: everything joins the test's transaction; our commits become savepoints.
             self._factory = sessionmaker(bind=bind, expire_on_commit=False,
@@ -111,17 +131,23 @@ class Database:
     @contextmanager
     def scope(self) -> Iterator[Session]:
         """One unit of work: commits at the end, rolls back on error, then runs on-commit hooks."""
-        session = self._factory()
+        if self._turn is not None:
+            self._turn.acquire()
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            session.info.pop(_HOOKS_KEY, None)
-            raise
+            session = self._factory()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                session.info.pop(_HOOKS_KEY, None)
+                raise
+            finally:
+                hooks = session.info.pop(_HOOKS_KEY, [])
+                session.close()
         finally:
-            hooks = session.info.pop(_HOOKS_KEY, [])
-            session.close()
+            if self._turn is not None:
+                self._turn.release()
         for hook in hooks:
             hook()
 

@@ -1,7 +1,10 @@
-"""Fixed-window rate limits kept in the database, so every server process shares them."""
+"""Fixed-window rate limits: in the database, so every server process shares them (logins,
+sign-ups), or in one process's memory where a database write per request would cost more than
+the request itself (the Messaging API's per-second limits)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from sqlalchemy import Integer, String
@@ -41,3 +44,27 @@ def hit(db: Database, key: str, *, limit: int, window_seconds: int) -> None:
         count = session.execute(stmt).scalar_one()
     if count > limit:
         raise RateLimited(retry_after=start_ts + window_seconds - epoch)
+
+
+class LocalWindows:
+    """Fixed-window counters in this process's memory; thread-safe; old windows are dropped."""
+
+    # Past this many live counters, windows that have ended are swept.
+    SWEEP_AT = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int], tuple[int, int]] = {}
+
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> None:
+        """Count one request for ``key``; raise :class:`RateLimited` past ``limit`` per window."""
+        epoch = int(clock.now().timestamp())
+        start = epoch - epoch % window_seconds
+        with self._lock:
+            count, _ = self._counts.get((key, start), (0, 0))
+            count += 1
+            self._counts[(key, start)] = (count, start + window_seconds)
+            if len(self._counts) > self.SWEEP_AT:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > epoch}
+        if count > limit:
+            raise RateLimited(retry_after=start + window_seconds - epoch)
