@@ -159,6 +159,10 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
 
 
 def _store(session: Session, send: Send) -> Send:
+    if send.retry_key is None:  # nothing can collide: no savepoint round trips
+        session.add(send)
+        session.flush()
+        return send
     try:
         with session.begin_nested():
             session.add(send)
