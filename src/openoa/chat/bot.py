@@ -128,7 +128,7 @@ def _friend(session: Session, bot: BotContext, scoped_id: str, *, field: str) ->
     return int(row[0].id)
 
 
-def _conversation(session: Session, account_id: int, user_id: int) -> Conversation:
+def conversation_state(session: Session, account_id: int, user_id: int) -> Conversation:
     """The (account, person) chat's state row, made on first need; a concurrent maker wins quietly."""
     found = session.scalar(select(Conversation).where(Conversation.account_id == account_id,
                                                       Conversation.user_id == user_id))
@@ -170,7 +170,7 @@ def show_loading(session: Session, bot: BotContext, chat_id: str,
         raise _body_invalid("loadingSeconds", problem)
     user_id = _friend(session, bot, chat_id, field="chatId")
     until = clock.now() + timedelta(seconds=loading_seconds)
-    _conversation(session, bot.account_id, user_id).loading_until = until
+    conversation_state(session, bot.account_id, user_id).loading_until = until
     session.flush()
     publish_after_commit(session, [person_topic(user_id)],
                          {"type": "loading", "accountId": bot.account_id, "until": until.isoformat()})
@@ -196,7 +196,7 @@ def loading_until(session: Session, account_id: int, user_id: int) -> datetime |
 # ---------------------------------------------------------------- mark as read
 
 def _mark_read_up_to(session: Session, account_id: int, user_id: int, message_pk: int) -> None:
-    conversation = _conversation(session, account_id, user_id)
+    conversation = conversation_state(session, account_id, user_id)
     # Reading never goes backwards: an old token must not un-read newer messages.
     conversation.account_read_message_id = max(conversation.account_read_message_id or 0, message_pk)
     session.flush()

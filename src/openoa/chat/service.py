@@ -15,13 +15,12 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.service import find_account_by_basic_id
 from openoa.chat import queries, rules
-from openoa.chat.bot import loading_until, mark_as_read_token
+from openoa.chat.bot import conversation_state, loading_until, mark_as_read_token
 from openoa.chat.models import Conversation, PersonMessage
 from openoa.chat.rules import SOURCE_IN, SOURCE_OUT, Position
 from openoa.chat.schemas import ChatItem, ChatSummary, ConversationPage, StickerOut
@@ -68,24 +67,6 @@ def access_chat(session: Session, actor: PersonActor, basic_id: str, *, to_write
     return Chat(account, user)
 
 
-def _conversation(session: Session, account_id: int, user_id: int) -> Conversation:
-    """The chat's state row, made on first need; a concurrent maker wins quietly."""
-    found = session.scalar(select(Conversation).where(Conversation.account_id == account_id,
-                                                      Conversation.user_id == user_id))
-    if found is not None:
-        return found
-    row = Conversation(account_id=account_id, user_id=user_id, last_activity_at=clock.now(),
-                       person_read_delivery_id=0, account_read_message_id=0)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return session.scalars(select(Conversation).where(Conversation.account_id == account_id,
-                                                          Conversation.user_id == user_id)).one()
-    return row
-
-
 # ---------------------------------------------------------------- sending
 
 def _content_object(message: PersonMessage) -> dict[str, Any]:
@@ -107,7 +88,7 @@ def _store(session: Session, chat: Chat, kind: str, body: dict[str, Any], *, con
                             created_at=now)
     session.add(message)
     session.flush()
-    _conversation(session, chat.account.id, chat.user.id).last_activity_at = now
+    conversation_state(session, chat.account.id, chat.user.id).last_activity_at = now
     if emit:
         content = {**_content_object(message), "markAsReadToken": mark_as_read_token(message.message_id)}
         webhooks.emit_message(session, chat.account.id, user_id=chat.user.id,
@@ -385,7 +366,7 @@ def _mark_read(session: Session, account_id: int, user_id: int) -> None:
         return
     if state is None and newest == 0:
         return
-    state = state or _conversation(session, account_id, user_id)
+    state = state or conversation_state(session, account_id, user_id)
     state.person_read_delivery_id = max(state.person_read_delivery_id or 0, newest)
     session.flush()
 
