@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -29,9 +30,9 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.chat.models import Conversation
-from openoa.friends.models import Friendship
+from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
-from openoa.messaging.models import Delivery
+from openoa.messaging.models import SENDING, WAITING, Delivery, MessageUsage, Send
 from openoa.users.models import User
 
 
@@ -126,6 +127,50 @@ def pick_threshold(account_id: int, upper_user_id: int, targeting: Sequence[Colu
     return (select(order).select_from(Friendship).join(User, User.id == Friendship.user_id)
             .where(*_reachable(account_id, None), *targeting, Friendship.user_id <= upper_user_id)
             .order_by(order).limit(1).offset(count - 1))
+
+
+# The hot path's statements are built once, with bound parameters: building a statement costs
+# more than SQLite takes to run it (B2).
+
+REACHABLE_NAMED = (
+    select(Friendship.user_id).select_from(ScopedUserId)
+    .join(Friendship, Friendship.user_id == ScopedUserId.user_id)
+    .join(User, User.id == Friendship.user_id)
+    .where(ScopedUserId.provider_id == bindparam("provider_id"),
+           ScopedUserId.scoped_id.in_(bindparam("scoped_ids", expanding=True)),
+           Friendship.account_id == bindparam("account_id"), Friendship.blocked.is_(False), User.active.is_(True))
+    .order_by(Friendship.user_id))
+"""Internal ids, ascending, of the people named by ``U…`` IDs of one provider (``scoped_ids``) whom
+``account_id`` can reach now; another provider's, a non-friend's or a blocker's ID names no one."""
+
+QUOTA_USED = select(
+    func.coalesce(select(MessageUsage.used).where(
+        MessageUsage.account_id == bindparam("account_id"), MessageUsage.year == bindparam("year"),
+        MessageUsage.month == bindparam("month")).scalar_subquery(), 0)
+    + func.coalesce(select(func.sum(Send.target_count - Send.success_count)).where(
+        Send.account_id == bindparam("account_id"), Send.counted.is_(True),
+        Send.status.in_((WAITING, SENDING))).scalar_subquery(), 0))
+"""The month's counted use plus what sends still fanning out hold (account_id, year, month)."""
+
+ADD_USAGE = (update(MessageUsage)
+             .where(MessageUsage.account_id == bindparam("b_account_id"), MessageUsage.year == bindparam("b_year"),
+                    MessageUsage.month == bindparam("b_month"))
+             .values(used=MessageUsage.used + bindparam("b_amount"))
+             .returning(MessageUsage.id))
+"""Add ``b_amount`` to the month's row (b_account_id, b_year, b_month); returns its id, or nothing
+when the month has no row yet (UPDATE statements reserve the columns' own names)."""
+
+END_LOADING_OF = (update(Conversation)
+                  .where(Conversation.account_id == bindparam("b_account_id"), Conversation.loading_until.is_not(None),
+                         Conversation.user_id.in_(bindparam("b_user_ids", expanding=True)))
+                  .values(loading_until=None))
+"""Stop the loading animation in the chats of ``b_user_ids`` of ``b_account_id``: its message arrived."""
+
+
+def reachable_among(account_id: int, user_ids: Sequence[int]) -> Select[Any]:
+    """The people among ``user_ids`` (internal ids) the account can reach now, ascending."""
+    return (select(Friendship.user_id).join(User, User.id == Friendship.user_id)
+            .where(*_reachable(account_id, user_ids)).order_by(Friendship.user_id))
 
 
 def highest_friend(account_id: int) -> Select[Any]:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,6 @@ from openoa.core import clock, ids
 from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.jobs import enqueue
 from openoa.core.pubsub import person_topic, publish_after_commit
-from openoa.friends.models import ScopedUserId
 from openoa.groups import service as groups
 from openoa.messaging import queries, rules
 from openoa.messaging.models import (
@@ -115,11 +114,11 @@ def _month_usage(session: Session, account: OfficialAccount) -> int:
     return int(used or 0)
 
 
-def _in_flight(session: Session, account_id: int) -> int:
-    # Broadcasts still fanning out hold what they have not yet written.
-    pending = session.scalar(select(func.sum(Send.target_count - Send.success_count)).where(
-        Send.account_id == account_id, Send.counted.is_(True), Send.status.in_((WAITING, SENDING))))
-    return int(pending or 0)
+def _quota_used(session: Session, account: OfficialAccount) -> int:
+    """This month's counted use plus what broadcasts still fanning out hold, in one statement."""
+    month = billing.month_of(clock.now(), account.timezone)
+    return int(session.scalar(queries.QUOTA_USED, {"account_id": account.id, "year": month.year,
+                                                   "month": month.month}) or 0)
 
 
 def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -146,7 +145,7 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
     else:
         upper = max(user_ids, default=0)
     target = int(session.scalar(queries.reachable_count(account.id, user_ids)) or 0)
-    used = _month_usage(session, account) + _in_flight(session, account.id) if counted else 0
+    used = _quota_used(session, account) if counted and target else 0
     if counted and target and not billing.fits(account.package, account.additional_message_limit, used, target):
         raise MonthlyLimitReached()
     send = Send(account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
@@ -176,19 +175,38 @@ def _store(session: Session, send: Send) -> Send:
     return send
 
 
-def _known_user_ids(session: Session, bot: BotContext, scoped: list[str]) -> list[int]:
-    """Internal ids of the ``U…`` IDs this account's provider issued; any other ID reaches no one."""
-    wanted = sorted({s for s in scoped if USER_ID.fullmatch(s)})
-    if not wanted:
-        return []
-    found = session.scalars(select(ScopedUserId.user_id).where(
-        ScopedUserId.provider_id == bot.provider_id, ScopedUserId.scoped_id.in_(wanted)))
-    return sorted(set(found))
-
-
-def _deliver_inline(session: Session, send: Send) -> None:
-    while fan_out_chunk(session, send, CHUNK_SIZE):
-        pass
+def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: str, raw_messages: Any,
+                   notification_disabled: bool, retry_key: str | None, reachable: Select[Any],
+                   parameters: dict[str, Any]) -> Send:
+    """Push, multicast and reply name at most 500 people: the send is written whole in the request —
+    its delivery rows, the usage they settle and its final counts — in a fixed number of statements.
+    Nothing is written when it is refused."""
+    messages = [message_json(m) for m in parse_messages(raw_messages)]
+    _check_retry_key(session, bot.account_id, retry_key)
+    counted = billing.is_counted(kind)
+    # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    user_ids: list[int] = list(session.scalars(reachable, parameters))
+    if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
+                                                  _quota_used(session, account), len(user_ids)):
+        raise MonthlyLimitReached()
+    now = clock.now()
+    reached = len(user_ids)
+    send = _store(session, Send(
+        account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
+        messages=messages, sent_messages=_sent_messages(messages), notification_disabled=notification_disabled,
+        recipients={"user_ids": user_ids}, status=SUCCEEDED, target_count=reached, success_count=reached,
+        cursor=max(user_ids, default=0), upper_user_id=max(user_ids, default=0), accepted_at=now, completed_at=now))
+    if reached:
+        session.execute(insert(Delivery), [{"send_id": send.id, "account_id": account.id, "user_id": user_id,
+                                            "created_at": now} for user_id in user_ids])
+        if counted:
+            _count_usage(session, account, reached)
+        # A bot's message ends the loading animation it showed these people (LINE).
+        session.execute(queries.END_LOADING_OF, {"b_account_id": account.id, "b_user_ids": user_ids},
+                        execution_options={"synchronize_session": False})
+        publish_after_commit(session, map(person_topic, user_ids), {"type": "messages", "accountId": account.id})
+    return send
 
 
 def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, chat_id: str | None,
@@ -200,8 +218,8 @@ def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, 
     counted = billing.is_counted(kind)
     account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
     members = 0 if chat_id is None else groups.members_reached(session, account.id, chat_id)
-    used = _month_usage(session, account) + _in_flight(session, account.id) if counted else 0
-    if counted and members and not billing.fits(account.package, account.additional_message_limit, used, members):
+    if counted and members and not billing.fits(account.package, account.additional_message_limit,
+                                                 _quota_used(session, account), members):
         raise MonthlyLimitReached()
     posts = (groups.post_from_account(session, account.id, chat_id, messages) if chat_id is not None else None) or []
     sent = [{"id": post.id, **({"quoteToken": post.quote_token} if post.quote_token else {})} for post in posts]
@@ -225,10 +243,10 @@ def push(session: Session, bot: BotContext, *, request_id: str, to: str, message
     if to[0] in "CR":
         return _to_group(session, bot, kind="push", request_id=request_id, chat_id=to, raw_messages=messages,
                          notification_disabled=notification_disabled, retry_key=retry_key)
-    send = _accept(session, bot, kind="push", request_id=request_id, raw_messages=messages,
-                   notification_disabled=notification_disabled, user_ids=_known_user_ids(session, bot, [to]),
-                   retry_key=retry_key)
-    _deliver_inline(session, send)
+    send = _send_to_named(session, bot, kind="push", request_id=request_id, raw_messages=messages,
+                          notification_disabled=notification_disabled, retry_key=retry_key,
+                          reachable=queries.REACHABLE_NAMED, parameters={
+                              "account_id": bot.account_id, "provider_id": bot.provider_id, "scoped_ids": [to]})
     return Accepted(send.request_id, send.sent_messages)
 
 
@@ -238,10 +256,11 @@ def multicast(session: Session, bot: BotContext, *, request_id: str, to: list[st
     bad = [FieldError(f"to[{i}]", "Invalid user ID") for i, one in enumerate(to) if not USER_ID.fullmatch(one)]
     if bad:
         raise request_invalid(bad)
-    send = _accept(session, bot, kind="multicast", request_id=request_id, raw_messages=messages,
-                   notification_disabled=notification_disabled, user_ids=_known_user_ids(session, bot, to),
-                   retry_key=retry_key)
-    _deliver_inline(session, send)
+    send = _send_to_named(session, bot, kind="multicast", request_id=request_id, raw_messages=messages,
+                          notification_disabled=notification_disabled, retry_key=retry_key,
+                          reachable=queries.REACHABLE_NAMED, parameters={
+                              "account_id": bot.account_id, "provider_id": bot.provider_id,
+                              "scoped_ids": sorted(set(to))})
     return Accepted(send.request_id)
 
 
@@ -300,8 +319,7 @@ def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: 
     if spec["attributes"] and reach < rules.TARGETING_MIN_REACH:
         raise NotAllowed(rules.NOT_ENOUGH_FRIENDS)
     limits = targeting.limit
-    remaining = billing.remaining(account.package, account.additional_message_limit, _month_usage(session, account)
-                                  + _in_flight(session, account.id))
+    remaining = billing.remaining(account.package, account.additional_message_limit, _quota_used(session, account))
     reservation = rules.narrowcast_reservation(reach, limits.max, limits.up_to_remaining_quota, remaining)
     if reservation > remaining:
         raise MonthlyLimitReached()
@@ -336,9 +354,9 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
         return _to_group(session, bot, kind="reply", request_id=request_id, chat_id=chat_id, raw_messages=messages,
                          notification_disabled=notification_disabled, retry_key=None)
     user_id = consume_reply_token(session, bot.account_id, reply_token)
-    send = _accept(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
-                   notification_disabled=notification_disabled, user_ids=[user_id], retry_key=None)
-    _deliver_inline(session, send)
+    send = _send_to_named(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
+                          notification_disabled=notification_disabled, retry_key=None,
+                          reachable=queries.reachable_among(bot.account_id, [user_id]), parameters={})
     return Accepted(send.request_id, send.sent_messages)
 
 
@@ -346,19 +364,15 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
 
 def _count_usage(session: Session, account: OfficialAccount, amount: int) -> None:
     month = billing.month_of(clock.now(), account.timezone)
-    where = (MessageUsage.account_id == account.id, MessageUsage.year == month.year,
-             MessageUsage.month == month.month)
-    moved = session.scalar(update(MessageUsage).where(*where).values(used=MessageUsage.used + amount)
-                           .returning(MessageUsage.id), execution_options={"synchronize_session": False})
-    if moved is not None:
+    values = {"b_account_id": account.id, "b_year": month.year, "b_month": month.month, "b_amount": amount}
+    if session.scalar(queries.ADD_USAGE, values, execution_options={"synchronize_session": False}) is not None:
         return
     try:
         with session.begin_nested():
             session.add(MessageUsage(account_id=account.id, year=month.year, month=month.month, used=amount))
             session.flush()
     except IntegrityError:  # the month's row was made concurrently: add to it
-        session.execute(update(MessageUsage).where(*where).values(used=MessageUsage.used + amount),
-                        execution_options={"synchronize_session": False})
+        session.execute(queries.ADD_USAGE, values, execution_options={"synchronize_session": False})
 
 
 def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool:
