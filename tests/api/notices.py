@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from openoa.core.pubsub import hub, person_topic
+from tests.own_loop import run_in_own_loop
 
 
 def heard(user_id: int, action: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]]]:
@@ -24,4 +25,4 @@ def heard(user_id: int, action: Callable[[], Any]) -> tuple[Any, list[dict[str, 
         finally:
             hub.unsubscribe(subscription)
 
-    return asyncio.run(listen())
+    return run_in_own_loop(listen)

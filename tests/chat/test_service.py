@@ -40,6 +40,7 @@ from openoa.webhooks.models import WebhookEvent
 from tests import factories
 from tests.chat.conftest import M4A, MP3, MP4, Pair, events, make_pair, png_bytes, strictly_parsed
 from tests.messaging.crowd import context
+from tests.own_loop import run_in_own_loop
 
 SMILE = {"index": 6, "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}
 
@@ -416,7 +417,7 @@ def test_a_rolled_back_send_keeps_nothing_queues_nothing_and_tells_no_one(db):  
         finally:
             hub.unsubscribe(subscription)
 
-    assert asyncio.run(scenario()) == []
+    assert run_in_own_loop(scenario) == []
     with db.scope() as session:
         assert stored(session, pair) == []
         assert (session.scalar(select(func.count()).select_from(WebhookEvent)),
@@ -432,6 +433,6 @@ def test_a_rolled_back_send_keeps_nothing_queues_nothing_and_tells_no_one(db):  
         finally:
             hub.unsubscribe(subscription)
 
-    assert asyncio.run(committed()) == [{"type": "messages", "accountId": pair.bot.account.id}]
+    assert run_in_own_loop(committed) == [{"type": "messages", "accountId": pair.bot.account.id}]
     with db.scope() as session:
         assert session.scalar(select(func.count()).select_from(Job)) == before[1] + 1

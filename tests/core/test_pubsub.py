@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 from openoa.core.pubsub import Hub, hub, person_topic, publish_after_commit
+from tests.own_loop import run_in_own_loop
 
 
 def test_a_notice_published_from_another_thread_reaches_the_listener() -> None:
@@ -21,7 +22,7 @@ def test_a_notice_published_from_another_thread_reaches_the_listener() -> None:
             thread.join()
             local.unsubscribe(subscription)
 
-    assert asyncio.run(listen()) == {"type": "messages"}
+    assert run_in_own_loop(listen) == {"type": "messages"}
     assert local.online() == set()
 
 
@@ -35,7 +36,7 @@ def test_publishing_touches_only_topics_someone_listens_on() -> None:
         local.unsubscribe(one)
         return offered, one.queue.qsize()
 
-    assert asyncio.run(listen()) == (1, 1)
+    assert run_in_own_loop(listen) == (1, 1)
 
 
 def test_a_full_queue_drops_notices_instead_of_growing() -> None:
@@ -49,7 +50,7 @@ def test_a_full_queue_drops_notices_instead_of_growing() -> None:
         local.unsubscribe(subscription)
         return subscription.queue.qsize()
 
-    assert asyncio.run(flood()) == 100
+    assert run_in_own_loop(flood) == 100
 
 
 def test_publish_after_commit_waits_for_the_commit_and_is_dropped_on_rollback(db) -> None:
@@ -74,4 +75,4 @@ def test_publish_after_commit_waits_for_the_commit_and_is_dropped_on_rollback(db
         finally:
             hub.unsubscribe(subscription)
 
-    assert asyncio.run(run()) == [{"n": "committed"}]
+    assert run_in_own_loop(run) == [{"n": "committed"}]
