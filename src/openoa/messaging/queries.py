@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
+from openoa.accounts.models import OfficialAccount
 from openoa.chat.models import Conversation
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
@@ -142,6 +143,13 @@ REACHABLE_NAMED = (
     .order_by(Friendship.user_id))
 """Internal ids, ascending, of the people named by ``U…`` IDs of one provider (``scoped_ids``) whom
 ``account_id`` can reach now; another provider's, a non-friend's or a blocker's ID names no one."""
+
+ACCOUNT_TERMS = select(OfficialAccount.id, OfficialAccount.package, OfficialAccount.additional_message_limit,
+                       OfficialAccount.timezone).where(OfficialAccount.id == bindparam("account_id"))
+"""What a send's quota check needs of the account (account_id)."""
+
+INSERT_SEND = insert(Send).returning(Send.id)
+"""One send row from a dict of its columns; returns its id."""
 
 QUOTA_USED = select(
     func.coalesce(select(MessageUsage.used).where(

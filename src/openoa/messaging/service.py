@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, insert, select
@@ -78,6 +78,19 @@ class RetryKeyAccepted(DomainError):
         self.sent_messages = sent_messages
 
 
+class AccountTerms(Protocol):
+    """What quota checks read of an account: the ORM row or the hot path's narrow row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def package(self) -> str: ...
+    @property
+    def additional_message_limit(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Accepted:
     """What a send's request answers: the request id and, for push and reply, the sent messages."""
@@ -114,7 +127,7 @@ def _month_usage(session: Session, account: OfficialAccount) -> int:
     return int(used or 0)
 
 
-def _quota_used(session: Session, account: OfficialAccount) -> int:
+def _quota_used(session: Session, account: AccountTerms) -> int:
     """This month's counted use plus what broadcasts still fanning out hold, in one statement."""
     month = billing.month_of(clock.now(), account.timezone)
     return int(session.scalar(queries.QUOTA_USED, {"account_id": account.id, "year": month.year,
@@ -177,28 +190,42 @@ def _store(session: Session, send: Send) -> Send:
 
 def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: str, raw_messages: Any,
                    notification_disabled: bool, retry_key: str | None, reachable: Select[Any],
-                   parameters: dict[str, Any]) -> Send:
+                   parameters: dict[str, Any]) -> Accepted:
     """Push, multicast and reply name at most 500 people: the send is written whole in the request —
-    its delivery rows, the usage they settle and its final counts — in a fixed number of statements.
-    Nothing is written when it is refused."""
+    its delivery rows, the usage they settle and its final counts — in a fixed number of statements,
+    each built once. Nothing is written when it is refused."""
     messages = [message_json(m) for m in parse_messages(raw_messages)]
     _check_retry_key(session, bot.account_id, retry_key)
     counted = billing.is_counted(kind)
     # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
-    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    terms = queries.ACCOUNT_TERMS.with_for_update() if counted else queries.ACCOUNT_TERMS
+    account = session.execute(terms, {"account_id": bot.account_id}).one()
     user_ids: list[int] = list(session.scalars(reachable, parameters))
     if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
                                                   _quota_used(session, account), len(user_ids)):
         raise MonthlyLimitReached()
     now = clock.now()
     reached = len(user_ids)
-    send = _store(session, Send(
-        account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
-        messages=messages, sent_messages=_sent_messages(messages), notification_disabled=notification_disabled,
-        recipients={"user_ids": user_ids}, status=SUCCEEDED, target_count=reached, success_count=reached,
-        cursor=max(user_ids, default=0), upper_user_id=max(user_ids, default=0), accepted_at=now, completed_at=now))
+    sent = _sent_messages(messages)
+    row = {"account_id": account.id, "kind": kind, "counted": counted, "request_id": request_id,
+           "retry_key": retry_key, "messages": messages, "sent_messages": sent,
+           "notification_disabled": notification_disabled, "recipients": {"user_ids": user_ids},
+           "status": SUCCEEDED, "target_count": reached, "success_count": reached,
+           "cursor": max(user_ids, default=0), "upper_user_id": max(user_ids, default=0), "accepted_at": now,
+           "completed_at": now}
+    if retry_key is None:  # nothing can collide on a NULL key: no savepoint round trips
+        send_id = session.scalars(queries.INSERT_SEND, [row]).one()
+    else:
+        try:
+            with session.begin_nested():
+                send_id = session.scalars(queries.INSERT_SEND, [row]).one()
+        except IntegrityError:  # the same retry key accepted concurrently by another request
+            earlier = session.scalar(select(Send).where(Send.account_id == account.id, Send.retry_key == retry_key))
+            if earlier is None:
+                raise
+            raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages) from None
     if reached:
-        session.execute(insert(Delivery), [{"send_id": send.id, "account_id": account.id, "user_id": user_id,
+        session.execute(insert(Delivery), [{"send_id": send_id, "account_id": account.id, "user_id": user_id,
                                             "created_at": now} for user_id in user_ids])
         if counted:
             _count_usage(session, account, reached)
@@ -206,7 +233,7 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
         session.execute(queries.END_LOADING_OF, {"b_account_id": account.id, "b_user_ids": user_ids},
                         execution_options={"synchronize_session": False})
         publish_after_commit(session, map(person_topic, user_ids), {"type": "messages", "accountId": account.id})
-    return send
+    return Accepted(request_id, sent)
 
 
 def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, chat_id: str | None,
@@ -243,11 +270,10 @@ def push(session: Session, bot: BotContext, *, request_id: str, to: str, message
     if to[0] in "CR":
         return _to_group(session, bot, kind="push", request_id=request_id, chat_id=to, raw_messages=messages,
                          notification_disabled=notification_disabled, retry_key=retry_key)
-    send = _send_to_named(session, bot, kind="push", request_id=request_id, raw_messages=messages,
+    return _send_to_named(session, bot, kind="push", request_id=request_id, raw_messages=messages,
                           notification_disabled=notification_disabled, retry_key=retry_key,
                           reachable=queries.REACHABLE_NAMED, parameters={
                               "account_id": bot.account_id, "provider_id": bot.provider_id, "scoped_ids": [to]})
-    return Accepted(send.request_id, send.sent_messages)
 
 
 def multicast(session: Session, bot: BotContext, *, request_id: str, to: list[str], messages: Any,
@@ -256,12 +282,12 @@ def multicast(session: Session, bot: BotContext, *, request_id: str, to: list[st
     bad = [FieldError(f"to[{i}]", "Invalid user ID") for i, one in enumerate(to) if not USER_ID.fullmatch(one)]
     if bad:
         raise request_invalid(bad)
-    send = _send_to_named(session, bot, kind="multicast", request_id=request_id, raw_messages=messages,
-                          notification_disabled=notification_disabled, retry_key=retry_key,
-                          reachable=queries.REACHABLE_NAMED, parameters={
-                              "account_id": bot.account_id, "provider_id": bot.provider_id,
-                              "scoped_ids": sorted(set(to))})
-    return Accepted(send.request_id)
+    accepted = _send_to_named(session, bot, kind="multicast", request_id=request_id, raw_messages=messages,
+                              notification_disabled=notification_disabled, retry_key=retry_key,
+                              reachable=queries.REACHABLE_NAMED, parameters={
+                                  "account_id": bot.account_id, "provider_id": bot.provider_id,
+                                  "scoped_ids": sorted(set(to))})
+    return Accepted(accepted.request_id)
 
 
 def broadcast(session: Session, bot: BotContext, *, request_id: str, messages: Any,
@@ -354,15 +380,14 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
         return _to_group(session, bot, kind="reply", request_id=request_id, chat_id=chat_id, raw_messages=messages,
                          notification_disabled=notification_disabled, retry_key=None)
     user_id = consume_reply_token(session, bot.account_id, reply_token)
-    send = _send_to_named(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
+    return _send_to_named(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
                           notification_disabled=notification_disabled, retry_key=None,
                           reachable=queries.reachable_among(bot.account_id, [user_id]), parameters={})
-    return Accepted(send.request_id, send.sent_messages)
 
 
 # ---------------------------------------------------------------- fan-out
 
-def _count_usage(session: Session, account: OfficialAccount, amount: int) -> None:
+def _count_usage(session: Session, account: AccountTerms, amount: int) -> None:
     month = billing.month_of(clock.now(), account.timezone)
     values = {"b_account_id": account.id, "b_year": month.year, "b_month": month.month, "b_amount": amount}
     if session.scalar(queries.ADD_USAGE, values, execution_options={"synchronize_session": False}) is not None:
