@@ -113,12 +113,12 @@ def _already_accepted(exc: service.RetryKeyAccepted, *, with_sent: bool) -> JSON
 
 @router.post("/push", tags=TAGS, response_model=SentMessages, response_model_exclude_none=True,
              summary="Send messages to one user (counted); 409 when the retry key was already accepted")
-def push(request: Request, body: PushRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
+async def push(request: Request, body: PushRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
+    request_id = deps.request_id(request)
     try:
-        with deps.scope(request) as s:
-            accepted = service.push(s, bot, request_id=deps.request_id(request), to=body.to,
-                                    messages=body.messages, notification_disabled=body.notification_disabled,
-                                    retry_key=retry_key)
+        accepted = await deps.in_unit_of_work(request, lambda s: service.push(
+            s, bot, request_id=request_id, to=body.to, messages=body.messages,
+            notification_disabled=body.notification_disabled, retry_key=retry_key))
     except service.RetryKeyAccepted as exc:
         return _already_accepted(exc, with_sent=True)
     return {"sentMessages": accepted.sent_messages}
