@@ -93,6 +93,13 @@ def _writer(request: Request) -> ThreadPoolExecutor:
     return _app_state(request, "sqlite_writer", lambda: ThreadPoolExecutor(1, thread_name_prefix="openoa-api-writer"))
 
 
+def close(app: Any) -> None:
+    """Let go of what the API layer made for ``app`` (its SQLite writer thread) at shutdown."""
+    writer = getattr(app.state, "sqlite_writer", None)
+    if writer is not None:
+        writer.shutdown(wait=True)
+
+
 async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run ``work`` in one unit of work off the event loop, for an ``async def`` endpoint.
 

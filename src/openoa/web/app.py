@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         yield
         if loop is not None:
             loop.stop()
+        api_deps.close(app)
 
     app = FastAPI(title="OpenOA", version=__version__, lifespan=lifespan,
                   description="Manager console, Chat app and Staff console JSON endpoints. "
