@@ -7,16 +7,11 @@ indicator also ends on its own at its time, and a page opened while it shows sta
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from linebot.v3 import WebhookParser
 from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
     MarkMessagesAsReadByTokenRequest,
-    MessagingApi,
     ReplyMessageRequest,
     SetWebhookEndpointRequest,
     ShowLoadingAnimationRequest,
@@ -25,6 +20,7 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
 from tests.e2e.conftest import assert_accessible
+from tests.e2e.sdk_bot import SdkBot
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -32,39 +28,14 @@ PASSWORD = "slow-bot-2026!"
 ANSWER = "Green curry today"
 
 
-class SlowBot:
+class SlowBot(SdkBot):
     """Shows the loading animation at once, marks the message read when told, answers when told."""
 
     def __init__(self, server: str, secret: str, token: str) -> None:
-        self.parser = WebhookParser(secret)
-        self.api = MessagingApi(ApiClient(Configuration(host=server, access_token=token)))
+        super().__init__(server, secret, token)
         self.may_read = threading.Event()
         self.may_answer = threading.Event()
         self.user_ids: list[str] = []
-        self.errors: list[str] = []
-        bot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8")
-                try:
-                    events = bot.parser.parse(body, self.headers.get("x-line-signature", ""))
-                    status = 200
-                except Exception as exc:  # noqa: BLE001 - recorded, the test fails on it
-                    bot.errors.append(repr(exc))
-                    events, status = [], 400
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                threading.Thread(target=bot.handle, args=(events,), daemon=True).start()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/callback"
-        threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle(self, events: list[Any]) -> None:
         for event in events:
@@ -88,8 +59,7 @@ class SlowBot:
     def stop(self) -> None:
         self.may_read.set()
         self.may_answer.set()
-        self.http.shutdown()
-        self.http.server_close()
+        super().stop()
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ the page with its notification text."""
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from linebot.v3 import WebhookParser
 from linebot.v3.messaging import (
     ApiClient,
     CarouselColumn,
@@ -29,46 +27,21 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
 from tests.e2e.conftest import assert_accessible
+from tests.e2e.sdk_bot import SdkBot
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "echo-echo-2026!"
 
 
-class EchoBot:
+class EchoBot(SdkBot):
     """A bot as a developer writes one with the SDK: parse and check the signature, then reply."""
 
     def __init__(self, server: str, secret: str, token: str) -> None:
-        self.parser = WebhookParser(secret)
-        self.api = MessagingApi(ApiClient(Configuration(host=server, access_token=token)))
+        super().__init__(server, secret, token)
         self.postbacks: list[PostbackEvent] = []
         self.texts: list[str] = []
-        self.errors: list[str] = []
         self.arrived = threading.Condition()
-        bot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8")
-                try:
-                    events = bot.parser.parse(body, self.headers.get("x-line-signature", ""))
-                    status = 200
-                except Exception as exc:  # noqa: BLE001 - recorded, the test fails on it
-                    bot.errors.append(repr(exc))
-                    events, status = [], 400
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                # Answer after the webhook's response, as bots that reply asynchronously do.
-                threading.Thread(target=bot.handle, args=(events,), daemon=True).start()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/callback"
-        threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle(self, events: list[Any]) -> None:
         for event in events:
@@ -102,10 +75,6 @@ class EchoBot:
         assert not self.errors, self.errors
         assert self.postbacks, "the bot got no postback event"
         return self.postbacks[0]
-
-    def stop(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
 
 
 @pytest.fixture
