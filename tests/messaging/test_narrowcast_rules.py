@@ -3,8 +3,9 @@ hash being a bijection, LINE's time format, and the object counts of recipient a
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from openoa.messaging import rules
 
@@ -25,14 +26,14 @@ def test_r_brd_02_the_cap_is_max_and_with_up_to_remaining_quota_what_is_left():
     assert rules.narrowcast_cap(3, True, 7) == 3
 
 
-def test_r_brd_02_the_pick_hash_never_ties_and_scatters_consecutive_ids():
-    seed = random.randrange(rules.PICK_MODULUS)
+@pytest.mark.parametrize("seed", [0, 1, 2_654_435_761, 3_141_592_653, 4_294_967_295])
+def test_r_brd_02_the_pick_hash_never_ties_and_scatters_consecutive_ids(seed: int):
     ids = range(1, 50_001)
     hashes = [rules.pick_hash(uid, seed) for uid in ids]
     assert len(set(hashes)) == len(hashes)
     assert all(0 <= h < rules.PICK_MODULUS for h in hashes)
     smallest = sorted(ids, key=lambda uid: rules.pick_hash(uid, seed))[:500]
-    assert {uid * 10 // len(ids) for uid in smallest} == set(range(10))  # every tenth of the range
+    assert {(uid - 1) * 10 // len(ids) for uid in smallest} == set(range(10))  # every tenth of the range
 
 
 def test_progress_times_are_utc_with_milliseconds_and_z():
