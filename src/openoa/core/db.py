@@ -113,6 +113,7 @@ class Database:
     def __init__(self, engine: Engine, *, bind: Any = None) -> None:
         self.engine = engine
         self._turn = _writer_turn(engine) if bind is None else None
+        self._shared = bind is not None
         if bind is not None:
             # Tests: everything joins the test's transaction; our commits become savepoints.
             self._factory = sessionmaker(bind=bind, expire_on_commit=False,
@@ -127,6 +128,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def is_shared_connection(self) -> bool:
+        """True for a test's Database bound to one connection: no other process sees its writes."""
+        return self._shared
 
     @contextmanager
     def scope(self) -> Iterator[Session]:
