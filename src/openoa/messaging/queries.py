@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.accounts.models import OfficialAccount
 from openoa.chat.models import Conversation
+from openoa.core.prepared import Prepared
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
 from openoa.messaging.models import SENDING, WAITING, Delivery, MessageUsage, Send
@@ -130,10 +131,10 @@ def pick_threshold(account_id: int, upper_user_id: int, targeting: Sequence[Colu
             .order_by(order).limit(1).offset(count - 1))
 
 
-# The hot path's statements are built once, with bound parameters: building a statement costs
-# more than SQLite takes to run it (B2).
+# The hot path's statements are built once and run on the driver's cursor (core/prepared.py):
+# building or executing a statement through SQLAlchemy costs more than SQLite takes to run it (B2).
 
-REACHABLE_NAMED = (
+REACHABLE_NAMED = Prepared(
     select(Friendship.user_id).select_from(ScopedUserId)
     .join(Friendship, Friendship.user_id == ScopedUserId.user_id)
     .join(User, User.id == Friendship.user_id)
@@ -144,34 +145,54 @@ REACHABLE_NAMED = (
 """Internal ids, ascending, of the people named by ``U…`` IDs of one provider (``scoped_ids``) whom
 ``account_id`` can reach now; another provider's, a non-friend's or a blocker's ID names no one."""
 
-ACCOUNT_TERMS = select(OfficialAccount.id, OfficialAccount.package, OfficialAccount.additional_message_limit,
-                       OfficialAccount.timezone).where(OfficialAccount.id == bindparam("account_id"))
+REACHABLE_AMONG = Prepared(
+    select(Friendship.user_id).join(User, User.id == Friendship.user_id)
+    .where(Friendship.account_id == bindparam("account_id"), Friendship.blocked.is_(False), User.active.is_(True),
+           Friendship.user_id.in_(bindparam("user_ids", expanding=True)))
+    .order_by(Friendship.user_id))
+"""The people among ``user_ids`` (internal ids) whom ``account_id`` can reach now, ascending."""
+
+_TERMS = select(OfficialAccount.id, OfficialAccount.package, OfficialAccount.additional_message_limit,
+                OfficialAccount.timezone).where(OfficialAccount.id == bindparam("account_id"))
+ACCOUNT_TERMS = Prepared(_TERMS)
 """What a send's quota check needs of the account (account_id)."""
+ACCOUNT_TERMS_LOCKED = Prepared(_TERMS.with_for_update())
+"""ACCOUNT_TERMS, holding the account's row (PostgreSQL) so counted sends of one account take turns."""
 
-INSERT_SEND = insert(Send).returning(Send.id)
-"""One send row from a dict of its columns; returns its id."""
+_SEND_COLUMNS = ("account_id", "kind", "counted", "request_id", "retry_key", "messages", "sent_messages",
+                 "notification_disabled", "recipients", "status", "target_count", "success_count", "cursor",
+                 "upper_user_id", "accepted_at", "completed_at")
+INSERT_SEND = Prepared(insert(Send).values({name: bindparam(name, type_=Send.__table__.c[name].type)
+                                            for name in _SEND_COLUMNS}).returning(Send.id))
+"""One send row from its columns (every name of ``_SEND_COLUMNS``); returns its id."""
 
-QUOTA_USED = select(
+INSERT_DELIVERY = Prepared(insert(Delivery).values(
+    {name: bindparam(name, type_=Delivery.__table__.c[name].type)
+     for name in ("send_id", "account_id", "user_id", "created_at")}))
+"""One delivery row (send_id, account_id, user_id, created_at); run with ``many``."""
+
+QUOTA_USED = Prepared(select(
     func.coalesce(select(MessageUsage.used).where(
         MessageUsage.account_id == bindparam("account_id"), MessageUsage.year == bindparam("year"),
         MessageUsage.month == bindparam("month")).scalar_subquery(), 0)
     + func.coalesce(select(func.sum(Send.target_count - Send.success_count)).where(
         Send.account_id == bindparam("account_id"), Send.counted.is_(True),
-        Send.status.in_((WAITING, SENDING))).scalar_subquery(), 0))
+        Send.status.in_((WAITING, SENDING))).scalar_subquery(), 0)))
 """The month's counted use plus what sends still fanning out hold (account_id, year, month)."""
 
-ADD_USAGE = (update(MessageUsage)
-             .where(MessageUsage.account_id == bindparam("b_account_id"), MessageUsage.year == bindparam("b_year"),
-                    MessageUsage.month == bindparam("b_month"))
-             .values(used=MessageUsage.used + bindparam("b_amount"))
-             .returning(MessageUsage.id))
+ADD_USAGE = Prepared(update(MessageUsage)
+                     .where(MessageUsage.account_id == bindparam("b_account_id"),
+                            MessageUsage.year == bindparam("b_year"), MessageUsage.month == bindparam("b_month"))
+                     .values(used=MessageUsage.used + bindparam("b_amount"))
+                     .returning(MessageUsage.id))
 """Add ``b_amount`` to the month's row (b_account_id, b_year, b_month); returns its id, or nothing
 when the month has no row yet (UPDATE statements reserve the columns' own names)."""
 
-END_LOADING_OF = (update(Conversation)
-                  .where(Conversation.account_id == bindparam("b_account_id"), Conversation.loading_until.is_not(None),
-                         Conversation.user_id.in_(bindparam("b_user_ids", expanding=True)))
-                  .values(loading_until=None))
+END_LOADING_OF = Prepared(update(Conversation)
+                          .where(Conversation.account_id == bindparam("b_account_id"),
+                                 Conversation.loading_until.is_not(None),
+                                 Conversation.user_id.in_(bindparam("b_user_ids", expanding=True)))
+                          .values(loading_until=None))
 """Stop the loading animation in the chats of ``b_user_ids`` of ``b_account_id``: its message arrived."""
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, NotFound
 from openoa.core.jobs import enqueue
+from openoa.core.prepared import Prepared
 from openoa.core.pubsub import person_topic, publish_after_commit
 from openoa.groups import service as groups
 from openoa.messaging import queries, rules
@@ -130,8 +131,7 @@ def _month_usage(session: Session, account: OfficialAccount) -> int:
 def _quota_used(session: Session, account: AccountTerms) -> int:
     """This month's counted use plus what broadcasts still fanning out hold, in one statement."""
     month = billing.month_of(clock.now(), account.timezone)
-    return int(session.scalar(queries.QUOTA_USED, {"account_id": account.id, "year": month.year,
-                                                   "month": month.month}) or 0)
+    return int(queries.QUOTA_USED.scalar(session, account_id=account.id, year=month.year, month=month.month) or 0)
 
 
 def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -189,7 +189,7 @@ def _store(session: Session, send: Send) -> Send:
 
 
 def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: str, raw_messages: Any,
-                   notification_disabled: bool, retry_key: str | None, reachable: Select[Any],
+                   notification_disabled: bool, retry_key: str | None, reachable: Prepared,
                    parameters: dict[str, Any]) -> Accepted:
     """Push, multicast and reply name at most 500 people: the send is written whole in the request —
     its delivery rows, the usage they settle and its final counts — in a fixed number of statements,
@@ -198,9 +198,9 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
     _check_retry_key(session, bot.account_id, retry_key)
     counted = billing.is_counted(kind)
     # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
-    terms = queries.ACCOUNT_TERMS.with_for_update() if counted else queries.ACCOUNT_TERMS
-    account = session.execute(terms, {"account_id": bot.account_id}).one()
-    user_ids: list[int] = list(session.scalars(reachable, parameters))
+    terms = queries.ACCOUNT_TERMS_LOCKED if counted else queries.ACCOUNT_TERMS
+    account = terms.one(session, account_id=bot.account_id)
+    user_ids: list[int] = reachable.scalars(session, **parameters)
     if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
                                                   _quota_used(session, account), len(user_ids)):
         raise MonthlyLimitReached()
@@ -214,24 +214,23 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
            "cursor": max(user_ids, default=0), "upper_user_id": max(user_ids, default=0), "accepted_at": now,
            "completed_at": now}
     if retry_key is None:  # nothing can collide on a NULL key: no savepoint round trips
-        send_id = session.scalars(queries.INSERT_SEND, [row]).one()
+        send_id = queries.INSERT_SEND.scalar(session, **row)
     else:
         try:
             with session.begin_nested():
-                send_id = session.scalars(queries.INSERT_SEND, [row]).one()
+                send_id = queries.INSERT_SEND.scalar(session, **row)
         except IntegrityError:  # the same retry key accepted concurrently by another request
             earlier = session.scalar(select(Send).where(Send.account_id == account.id, Send.retry_key == retry_key))
             if earlier is None:
                 raise
             raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages) from None
     if reached:
-        session.execute(insert(Delivery), [{"send_id": send_id, "account_id": account.id, "user_id": user_id,
-                                            "created_at": now} for user_id in user_ids])
+        queries.INSERT_DELIVERY.many(session, [{"send_id": send_id, "account_id": account.id, "user_id": user_id,
+                                                "created_at": now} for user_id in user_ids])
         if counted:
             _count_usage(session, account, reached)
         # A bot's message ends the loading animation it showed these people (LINE).
-        session.execute(queries.END_LOADING_OF, {"b_account_id": account.id, "b_user_ids": user_ids},
-                        execution_options={"synchronize_session": False})
+        queries.END_LOADING_OF.run(session, b_account_id=account.id, b_user_ids=user_ids)
         publish_after_commit(session, map(person_topic, user_ids), {"type": "messages", "accountId": account.id})
     return Accepted(request_id, sent)
 
@@ -382,7 +381,8 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
     user_id = consume_reply_token(session, bot.account_id, reply_token)
     return _send_to_named(session, bot, kind="reply", request_id=request_id, raw_messages=messages,
                           notification_disabled=notification_disabled, retry_key=None,
-                          reachable=queries.reachable_among(bot.account_id, [user_id]), parameters={})
+                          reachable=queries.REACHABLE_AMONG, parameters={"account_id": bot.account_id,
+                                                                         "user_ids": [user_id]})
 
 
 # ---------------------------------------------------------------- fan-out
@@ -390,14 +390,14 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
 def _count_usage(session: Session, account: AccountTerms, amount: int) -> None:
     month = billing.month_of(clock.now(), account.timezone)
     values = {"b_account_id": account.id, "b_year": month.year, "b_month": month.month, "b_amount": amount}
-    if session.scalar(queries.ADD_USAGE, values, execution_options={"synchronize_session": False}) is not None:
+    if queries.ADD_USAGE.scalar(session, **values) is not None:
         return
     try:
         with session.begin_nested():
             session.add(MessageUsage(account_id=account.id, year=month.year, month=month.month, used=amount))
             session.flush()
     except IntegrityError:  # the month's row was made concurrently: add to it
-        session.execute(queries.ADD_USAGE, values, execution_options={"synchronize_session": False})
+        queries.ADD_USAGE.scalar(session, **values)
 
 
 def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool:
