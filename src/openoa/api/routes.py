@@ -8,11 +8,12 @@ from fastapi import APIRouter
 from openoa.api import bot, chat_api, content, groups, messages, oauth, validate, webhook_endpoint
 
 router = APIRouter()
+# Routes are matched in order, one by one: the sending endpoints, the hottest, come first (B2).
+router.include_router(messages.router)
 router.include_router(webhook_endpoint.router)
 router.include_router(oauth.router)
 router.include_router(bot.router)
 router.include_router(validate.router)
-router.include_router(messages.router)
 router.include_router(content.router)
 router.include_router(chat_api.router)
 router.include_router(groups.router)
