@@ -194,12 +194,21 @@ def _app_state(request: Request, name: str, make: Callable[[], Any]) -> Any:
 
 
 
+_LIMITS: dict[tuple[str, str], tuple[str, str, int]] = {}
+
+
 def _limit_of(request: Request) -> tuple[str, int, int]:
     """(counter key suffix, allowed per window, window seconds) of this request's endpoint."""
     route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    setting, window = FAMILIES[endpoint_family(request.method, path)]
-    return f"{request.method} {path}", int(getattr(settings_of(request), setting)), window
+    path = getattr(route, "path", None) or request.url.path
+    found = _LIMITS.get((request.method, path))
+    if found is None:
+        setting, window = FAMILIES[endpoint_family(request.method, path)]
+        found = (f"{request.method} {path}", setting, window)
+        if route is not None:  # a route's path is a template: a few keys, never one per URL
+            _LIMITS[(request.method, path)] = found
+    endpoint, setting, window = found
+    return endpoint, int(getattr(settings_of(request), setting)), window
 
 
 def limit(request: Request, subject: str) -> None:

@@ -126,11 +126,12 @@ async def push(request: Request, body: PushRequest, bot: Bot, retry_key: RetryKe
 
 @router.post("/multicast", tags=TAGS, response_model=dict[str, object],
              summary="Send messages to up to 500 users (counted by those reached)")
-def multicast(request: Request, body: MulticastRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
+async def multicast(request: Request, body: MulticastRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
+    request_id = deps.request_id(request)
     try:
-        with deps.scope(request) as s:
-            service.multicast(s, bot, request_id=deps.request_id(request), to=body.to, messages=body.messages,
-                              notification_disabled=body.notification_disabled, retry_key=retry_key)
+        await deps.in_unit_of_work(request, lambda s: service.multicast(
+            s, bot, request_id=request_id, to=body.to, messages=body.messages,
+            notification_disabled=body.notification_disabled, retry_key=retry_key))
     except service.RetryKeyAccepted as exc:
         return _already_accepted(exc, with_sent=False)
     return {}
@@ -177,11 +178,11 @@ def narrowcast_progress(request: Request, bot: Bot,
 
 @router.post("/reply", tags=TAGS, response_model=SentMessages, response_model_exclude_none=True,
              summary="Answer a webhook event with its reply token (single use, never counted)")
-def reply(request: Request, body: ReplyRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
-    with deps.scope(request) as s:
-        accepted = service.reply(s, bot, request_id=deps.request_id(request), reply_token=body.reply_token,
-                                 messages=body.messages, notification_disabled=body.notification_disabled,
-                                 retry_key=retry_key)
+async def reply(request: Request, body: ReplyRequest, bot: Bot, retry_key: RetryKey = None) -> Any:
+    request_id = deps.request_id(request)
+    accepted = await deps.in_unit_of_work(request, lambda s: service.reply(
+        s, bot, request_id=request_id, reply_token=body.reply_token, messages=body.messages,
+        notification_disabled=body.notification_disabled, retry_key=retry_key))
     return {"sentMessages": accepted.sent_messages}
 
 

@@ -8,12 +8,8 @@ from fastapi import APIRouter
 from openoa.api import bot, chat_api, content, groups, messages, oauth, validate, webhook_endpoint
 
 router = APIRouter()
-# Routes are matched in order, one by one: the sending endpoints, the hottest, come first (B2).
-router.include_router(messages.router)
-router.include_router(webhook_endpoint.router)
-router.include_router(oauth.router)
-router.include_router(bot.router)
-router.include_router(validate.router)
-router.include_router(content.router)
-router.include_router(chat_api.router)
-router.include_router(groups.router)
+# One flat router, its routes added as they are (not include_router): FastAPI matches an included
+# router by walking every router nested in it for each request, which cost a push more than its
+# own validation (B2). The sending endpoints, the hottest, are tried first.
+for family in (messages, webhook_endpoint, oauth, bot, validate, content, chat_api, groups):
+    router.routes.extend(family.router.routes)

@@ -220,7 +220,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         return RedirectResponse("/static/favicon.svg")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api_routes.router)
+    app.router.routes.extend(api_routes.router.routes)  # flat: see api/routes.py
     app.include_router(console_routes.router)
     app.include_router(chatapp_routes.router)
     app.include_router(staff_routes.router)
