@@ -220,7 +220,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         return RedirectResponse("/static/favicon.svg")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.router.routes.extend(api_routes.router.routes)  # flat: see api/routes.py
+    # Flat and first: the Messaging API is matched before any other route (see api/routes.py).
+    app.router.routes[0:0] = api_routes.router.routes
     app.include_router(console_routes.router)
     app.include_router(chatapp_routes.router)
     app.include_router(staff_routes.router)
