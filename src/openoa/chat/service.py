@@ -450,9 +450,9 @@ def reached_since(db: Database, marks: Marks, user_ids: set[int]) -> tuple[Marks
         now = Marks(int(deliveries or 0), int(messages or 0))
         reached: set[tuple[int, int]] = set()
         if now.delivery_id > marks.delivery_id:
-            reached.update(session.execute(queries.deliveries_between(marks.delivery_id, now.delivery_id,
-                                                                      user_ids)).tuples())
+            reached.update(map(tuple, session.execute(queries.deliveries_between(
+                marks.delivery_id, now.delivery_id, user_ids))))
         if now.person_message_id > marks.person_message_id:
-            reached.update(session.execute(queries.person_messages_between(
-                marks.person_message_id, now.person_message_id, user_ids)).tuples())
+            reached.update(map(tuple, session.execute(queries.person_messages_between(
+                marks.person_message_id, now.person_message_id, user_ids))))
     return now, reached

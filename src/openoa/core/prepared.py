@@ -14,12 +14,13 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 _EXPANDING = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
 
@@ -56,7 +57,7 @@ class Prepared:
         return found
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, self.statement.compile(dialect=dialect))
         binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                  for name, bind in compiled.binds.items()}
         columns = getattr(self.statement, "selected_columns", None)
@@ -103,7 +104,7 @@ class Prepared:
         _execute(dialect, cursor.execute, sql, bound)
         return cursor, compiled
 
-    def rows(self, session: Session, **params: Any) -> list[tuple[Any, ...]]:
+    def rows(self, session: Session, **params: Any) -> list[Any]:
         """Every row (named tuples), its values converted by the columns' types."""
         cursor, compiled = self._cursor(session, params)
         try:
@@ -111,7 +112,7 @@ class Prepared:
         finally:
             cursor.close()
 
-    def one(self, session: Session, **params: Any) -> tuple[Any, ...]:
+    def one(self, session: Session, **params: Any) -> Any:
         """The only row (LookupError when there is none)."""
         found = self.rows(session, **params)
         if len(found) != 1:

@@ -194,12 +194,12 @@ def group_page(session: Session, actor: PersonActor, chat_id: str) -> GroupPage:
     names = {user_id: name for user_id, name in members}
     missing = {p.user_id for p in posts if p.user_id and p.user_id not in names}
     if missing:  # people who posted and left keep their name on their posts
-        names.update(session.execute(select(User.id, User.display_name).where(User.id.in_(missing))).tuples().all())
+        names.update(session.execute(select(User.id, User.display_name).where(User.id.in_(missing))).all())
     poster_accounts = {p.account_id for p in posts if p.account_id}
     account_names: dict[int, str] = {}
     if poster_accounts:
         account_names.update(session.execute(select(OfficialAccount.id, OfficialAccount.display_name)
-                                             .where(OfficialAccount.id.in_(poster_accounts))).tuples().all())
+                                             .where(OfficialAccount.id.in_(poster_accounts))).all())
     return GroupPage(group=_card(session, group),
                      members=[MemberOut(user_id=u, display_name=n) for u, n in members],
                      accounts=[_account_out(a) for a in in_group],
