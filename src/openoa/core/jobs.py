@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text, or_, select, tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from openoa.core import clock, ids
+from openoa.core import clock, heap, ids
 from openoa.core.db import Base, Database, UTCDateTime, on_commit
 
 log = logging.getLogger("openoa.jobs")
@@ -294,6 +294,7 @@ class Worker:
 
     def run(self) -> None:
         """Work until :meth:`stop`; safe to run in a thread of the server."""
+        heap.settle()
         beat = threading.Thread(target=self._heartbeat, name=f"{self.name}-heartbeat", daemon=True)
         beat.start()
         while not self.stopping.is_set():

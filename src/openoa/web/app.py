@@ -3,7 +3,6 @@ and the embedded job worker of ``openoa serve``."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openoa import __version__
 from openoa.api import deps as api_deps
 from openoa.api import routes as api_routes
+from openoa.core import heap
 from openoa.core.db import Database
 from openoa.core.errors import DomainError, RateLimited, Unauthenticated, error_body
 from openoa.core.jobs import Worker
@@ -36,8 +36,6 @@ from openoa.web.staff import routes as staff_routes
 
 log = logging.getLogger("openoa.web")
 STATIC = Path(__file__).parent / "static"
-# Objects a request makes and drops between two young collections are never looked at twice.
-GC_YOUNGEST_THRESHOLD = 10_000
 SUBJECT_BY_PREFIX = (("/console", "business"), ("/app", "user"), ("/staff", "staff"), ("/add", "user"))
 
 
@@ -103,25 +101,6 @@ class SurfaceHeaders:
         await self.app(scope, receive, with_headers)
 
 
-_heap_settled = threading.Event()
-
-
-def _settle_heap() -> None:
-    """Once per process, when the app has started: move what lives as long as the process out of
-    the cycle collector's sight, and let it run less often.
-
-    Without this a full collection walked every module, model and compiled statement several
-    times a minute under load, ≈ 200 ms each on this machine — the Messaging API's p99 (B2).
-    """
-    if _heap_settled.is_set():
-        return
-    _heap_settled.set()
-    gc.collect()
-    gc.freeze()
-    _, middle, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNGEST_THRESHOLD, middle, oldest)
-
-
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
                worker: bool | None = None) -> FastAPI:
     """Build the application; ``worker`` runs the job loop in this process (embedded mode)."""
@@ -137,7 +116,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             loop = Worker(db, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.worker_poll_seconds)
             thread = threading.Thread(target=loop.run, name="openoa-worker", daemon=True)
             thread.start()
-        _settle_heap()
+        heap.settle()
         yield
         if loop is not None:
             loop.stop()
