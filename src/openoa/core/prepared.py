@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-_EXPANDING = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
+_EXPANDING = re.compile(r"(NOT IN |IN )?\(__\[POSTCOMPILE_(\w+)\]\)")
 
 Processor = Callable[[Any], Any] | None
 
@@ -155,8 +155,16 @@ def _expanded(compiled: _Compiled, counts: tuple[int, ...]) -> str:
     if found is None:
         length = dict(zip(compiled.expanding, counts, strict=True))
         mark = "?" if compiled.positional else "%({})s"
-        found = _EXPANDING.sub(lambda m: "(" + (", ".join(
-            mark.format(f"{m.group(1)}_{i}") for i in range(length[m.group(1)])) or "NULL") + ")", compiled.sql)
+
+        def written(match: re.Match[str]) -> str:
+            operator, name = match.group(1) or "", match.group(2)
+            if not length[name]:
+                if operator.startswith("NOT"):  # x NOT IN (NULL) would match nothing, not everything
+                    raise ValueError(f"an empty list for NOT IN ({name}) is not supported here")
+                return f"{operator}(NULL)"  # matches nothing, as IN () would
+            return operator + "(" + ", ".join(mark.format(f"{name}_{i}") for i in range(length[name])) + ")"
+
+        found = _EXPANDING.sub(written, compiled.sql)
         if len(compiled.by_counts) < 1000:
             compiled.by_counts[counts] = found
     return found
@@ -166,21 +174,26 @@ _DRIVER_KEY = "openoa_prepared_driver"
 
 
 def _driver(session: Session) -> tuple[Any, Dialect]:
-    """The driver's connection of the session's transaction (asking the session each time costs
-    more than a statement), after writing what the ORM holds back."""
+    """The driver's connection of the session's innermost transaction (asking the session each
+    time costs more than a statement), after writing what the ORM holds back.
+
+    Keyed by the innermost transaction: ``begin_nested()`` emits its SAVEPOINT only when the
+    session is next asked for its connection, so a new savepoint must ask again.
+    """
     session.flush()
-    transaction = session.get_transaction()
+    transaction = session.get_nested_transaction() or session.get_transaction()
     cached = session.info.get(_DRIVER_KEY)
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1], cached[2]
     connection = session.connection()
-    session.info[_DRIVER_KEY] = (session.get_transaction(), connection.connection.driver_connection,
-                                 connection.dialect)
+    innermost = session.get_nested_transaction() or session.get_transaction()
+    session.info[_DRIVER_KEY] = (innermost, connection.connection.driver_connection, connection.dialect)
     return connection.connection.driver_connection, connection.dialect
 
 
 def _value(raw: Any, convert: Processor) -> Any:
-    return raw if convert is None or raw is None else convert(raw)
+    # Processors take None themselves (a JSON column stores None as JSON null, as the ORM does).
+    return raw if convert is None else convert(raw)
 
 
 def _execute(dialect: Dialect, run: Callable[[str, Any], Any], sql: str, bound: Any) -> None:
@@ -192,5 +205,4 @@ def _execute(dialect: Dialect, run: Callable[[str, Any], Any], sql: str, bound: 
 
 
 def _converted(row: Sequence[Any], processors: tuple[Processor, ...]) -> Iterable[Any]:
-    return (value if convert is None or value is None else convert(value)
-                 for value, convert in zip(row, processors, strict=True))
+    return (value if convert is None else convert(value) for value, convert in zip(row, processors, strict=True))

@@ -1,0 +1,223 @@
+"""Prepared statements run on the driver's cursor behave like SQLAlchemy's own: the column types
+convert parameters and results (aware UTC datetimes, JSON), IN lists of any length and literal
+IN lists work, driver errors arrive as SQLAlchemy's exceptions, and pending ORM changes are
+flushed first. Checked with the Messaging API's own statements on the real schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openoa.accounts.models import OfficialAccount
+from openoa.core import clock
+from openoa.core.prepared import Prepared
+from openoa.friends import service as friends
+from openoa.messaging import queries
+from openoa.messaging.models import (
+    FAILED,
+    SENDING,
+    SUCCEEDED,
+    WAITING,
+    Delivery,
+    MessageUsage,
+    Send,
+)
+from tests import factories
+
+BANGKOK = timezone(timedelta(hours=7))
+
+SEND_BY_ID = Prepared(select(Send.id, Send.accepted_at, Send.completed_at, Send.messages, Send.sent_messages,
+                             Send.recipients).where(Send.id == bindparam("id")))
+REQUEST_IDS = Prepared(select(Send.request_id).where(Send.account_id == bindparam("account_id"))
+                       .order_by(Send.request_id))
+
+
+@pytest.fixture
+def account(session: Session) -> OfficialAccount:
+    return factories.account(session)
+
+
+def send_row(account: OfficialAccount, request_id: str, **columns: Any) -> dict[str, Any]:
+    """Every column INSERT_SEND takes, for a finished push; ``columns`` override them."""
+    row: dict[str, Any] = {
+        "account_id": account.id, "kind": "push", "counted": True, "request_id": request_id, "retry_key": None,
+        "messages": [{"type": "text", "text": "Hello"}], "sent_messages": [], "notification_disabled": False,
+        "recipients": {"user_ids": []}, "status": SUCCEEDED, "target_count": 0, "success_count": 0,
+        "cursor": 0, "upper_user_id": 0, "accepted_at": clock.now(), "completed_at": None}
+    row.update(columns)
+    return row
+
+
+def test_an_aware_datetime_is_stored_as_utc_and_read_back_aware(session: Session, account: OfficialAccount):
+    accepted = datetime(2024, 2, 29, 23, 30, 15, 123456, tzinfo=BANGKOK)
+    send_id = queries.INSERT_SEND.scalar(session, **send_row(account, "r1", accepted_at=accepted))
+
+    row = SEND_BY_ID.one(session, id=send_id)
+    assert row.accepted_at == accepted and row.accepted_at.tzinfo is UTC
+    assert row.accepted_at.hour == 16, "converted to UTC, not the wall time of Bangkok"
+    assert row.completed_at is None
+    assert session.get_one(Send, send_id).accepted_at == accepted, "the ORM reads the same instant"
+
+
+def test_a_naive_datetime_is_refused_by_the_column_type(session: Session, account: OfficialAccount):
+    with pytest.raises(ValueError, match="naive datetime"):
+        queries.INSERT_SEND.scalar(session, **send_row(account, "r1", accepted_at=datetime(2024, 1, 1)))
+
+
+def test_an_orm_written_datetime_is_read_back_aware_by_a_prepared_select(session: Session,
+                                                                        account: OfficialAccount):
+    done = datetime(2024, 6, 1, 0, 0, 1, tzinfo=UTC)
+    send = Send(**send_row(account, "r1", completed_at=done))
+    session.add(send)
+    session.flush()
+    assert SEND_BY_ID.one(session, id=send.id).completed_at == done
+
+
+def test_json_written_by_a_prepared_insert_reads_back_equal_through_the_orm(session: Session,
+                                                                           account: OfficialAccount):
+    messages = [{"type": "text", "text": "สวัสดี ☕"}, {"type": "sticker", "packageId": "446", "stickerId": "1988"}]
+    sent = [{"id": "1001", "quoteToken": "q"}, {"id": "1002"}]
+    recipients = {"user_ids": [3, 1, 2], "note": None, "nested": {"deep": [True, 1.5]}}
+    send_id = queries.INSERT_SEND.scalar(session, **send_row(
+        account, "r1", messages=messages, sent_messages=sent, recipients=recipients))
+
+    stored = session.get_one(Send, send_id)
+    assert (stored.messages, stored.sent_messages, stored.recipients) == (messages, sent, recipients)
+    row = SEND_BY_ID.one(session, id=send_id)
+    assert (row.messages, row.sent_messages, row.recipients) == (messages, sent, recipients)
+
+
+def test_many_writes_every_row_with_its_values_converted(session: Session, account: OfficialAccount):
+    people = [factories.person(session) for _ in range(2)]
+    send_id = queries.INSERT_SEND.scalar(session, **send_row(account, "r1"))
+    at = datetime(2024, 3, 1, 7, 0, tzinfo=BANGKOK)
+    queries.INSERT_DELIVERY.many(session, [{"send_id": send_id, "account_id": account.id, "user_id": p.id,
+                                            "created_at": at} for p in people])
+    queries.INSERT_DELIVERY.many(session, [])  # nothing to write: no statement
+
+    rows = session.scalars(select(Delivery).where(Delivery.send_id == send_id).order_by(Delivery.user_id)).all()
+    assert [(r.user_id, r.created_at) for r in rows] == [(p.id, at) for p in people]
+    assert rows[0].created_at.tzinfo is UTC
+
+
+def test_many_refuses_a_statement_with_an_in_list(session: Session):
+    with pytest.raises(ValueError, match="expanding"):
+        queries.REACHABLE_AMONG.many(session, [{"account_id": 1, "user_ids": [1]}])
+
+
+def test_in_lists_of_zero_one_and_three_values_pick_the_right_rows(session: Session, account: OfficialAccount):
+    # REACHABLE_NAMED binds provider_id, then the IN list, then account_id: the places must hold.
+    a, b, c, stranger = (factories.person(session) for _ in range(4))
+    for person in (a, b, c):
+        factories.friend(session, person, account)
+    uid = {p.id: friends.scoped_user_id(session, account.provider_id, p.id) for p in (a, b, c, stranger)}
+
+    def reachable(*people: Any) -> list[int]:
+        return queries.REACHABLE_NAMED.scalars(session, provider_id=account.provider_id,
+                                               scoped_ids=[uid[p.id] for p in people], account_id=account.id)
+
+    assert reachable() == []
+    assert reachable(b) == [b.id]
+    assert reachable(c, stranger, a) == sorted([a.id, c.id])
+    assert reachable(a, b, c) == sorted([a.id, b.id, c.id]), "a length seen before, other values"
+    assert reachable(stranger) == []
+    other = factories.account(session)
+    assert queries.REACHABLE_NAMED.scalars(session, provider_id=account.provider_id, scoped_ids=[uid[a.id]],
+                                           account_id=other.id) == [], "the parameter after the list is bound"
+
+
+def test_literal_in_lists_inside_the_statement_need_no_parameters(session: Session, account: OfficialAccount):
+    # QUOTA_USED counts only sends still waiting or sending: Send.status.in_((WAITING, SENDING)).
+    session.add(MessageUsage(account_id=account.id, year=2024, month=5, used=100))
+    for n, (status, target, success) in enumerate(((WAITING, 5, 2), (SENDING, 4, 0), (FAILED, 7, 1))):
+        queries.INSERT_SEND.scalar(session, **send_row(account, f"r{n}", status=status, target_count=target,
+                                                       success_count=success))
+    assert queries.QUOTA_USED.scalar(session, account_id=account.id, year=2024, month=5) == 100 + 3 + 4
+    assert queries.QUOTA_USED.scalar(session, account_id=account.id, year=2024, month=6) == 3 + 4
+
+
+def test_a_unique_violation_raises_sqlalchemys_integrity_error_and_the_session_goes_on(
+        session: Session, account: OfficialAccount):
+    queries.INSERT_SEND.scalar(session, **send_row(account, "same"))
+    with pytest.raises(IntegrityError) as refused, session.begin_nested():
+        queries.INSERT_SEND.scalar(session, **send_row(account, "same"))
+    dbapi = session.get_bind().dialect.loaded_dbapi
+    assert isinstance(refused.value.orig, dbapi.IntegrityError)
+
+    queries.INSERT_SEND.scalar(session, **send_row(account, "next"))
+    assert REQUEST_IDS.scalars(session, account_id=account.id) == ["next", "same"]
+
+
+def test_rolling_back_a_nested_block_undoes_the_prepared_writes_made_in_it(session: Session,
+                                                                         account: OfficialAccount):
+    queries.INSERT_SEND.scalar(session, **send_row(account, "kept"))  # the transaction's first statement
+    with pytest.raises(RuntimeError), session.begin_nested():
+        queries.INSERT_SEND.scalar(session, **send_row(account, "undone"))
+        raise RuntimeError("the nested block fails")
+    assert REQUEST_IDS.scalars(session, account_id=account.id) == ["kept"]
+
+
+def test_pending_orm_changes_are_flushed_before_a_prepared_statement(session: Session, account: OfficialAccount):
+    session.add(Send(**send_row(account, "pending")))
+    assert REQUEST_IDS.scalars(session, account_id=account.id) == ["pending"]
+
+    send = session.scalars(select(Send).where(Send.request_id == "pending")).one()
+    send.status = FAILED
+    status = Prepared(select(Send.status).where(Send.id == bindparam("id")))
+    assert status.scalar(session, id=send.id) == FAILED
+
+
+def test_rows_are_named_tuples_of_the_selected_columns(session: Session, account: OfficialAccount):
+    terms = queries.ACCOUNT_TERMS.one(session, account_id=account.id)
+    assert terms == (account.id, account.package, account.additional_message_limit, account.timezone)
+    assert (terms.package, terms.timezone) == (account.package, account.timezone)
+
+
+def test_one_raises_lookup_error_unless_there_is_exactly_one_row(session: Session, account: OfficialAccount):
+    with pytest.raises(LookupError):
+        queries.ACCOUNT_TERMS.one(session, account_id=account.id + 1000)
+    for n in range(2):
+        queries.INSERT_SEND.scalar(session, **send_row(account, f"r{n}"))
+    with pytest.raises(LookupError):
+        REQUEST_IDS.one(session, account_id=account.id)
+
+
+def test_scalar_is_none_when_there_is_no_row(session: Session, account: OfficialAccount):
+    assert queries.ACCOUNT_TERMS.scalar(session, account_id=account.id + 1000) is None
+    assert queries.ACCOUNT_TERMS.scalar(session, account_id=account.id) == account.id
+
+
+def test_an_update_returning_gives_the_row_it_changed_or_none(session: Session, account: OfficialAccount):
+    usage = MessageUsage(account_id=account.id, year=2024, month=5, used=10)
+    session.add(usage)
+    session.flush()
+    assert queries.ADD_USAGE.scalar(session, b_account_id=account.id, b_year=2024, b_month=5, b_amount=3) == usage.id
+    assert queries.ADD_USAGE.scalar(session, b_account_id=account.id, b_year=2024, b_month=6, b_amount=3) is None
+    session.refresh(usage)
+    assert usage.used == 13
+
+
+def test_run_executes_an_update_with_an_in_list(session: Session, account: OfficialAccount):
+    for n in range(3):
+        queries.INSERT_SEND.scalar(session, **send_row(account, f"r{n}"))
+    fail = Prepared(update(Send).where(Send.request_id.in_(bindparam("b_ids", expanding=True)))
+                    .values(status=FAILED))
+    fail.run(session, b_ids=["r0", "r2"])
+    fail.run(session, b_ids=[])
+    statuses = session.execute(select(Send.request_id, Send.status).where(Send.account_id == account.id)
+                               .order_by(Send.request_id)).all()
+    assert [tuple(s) for s in statuses] == [("r0", FAILED), ("r1", SUCCEEDED), ("r2", FAILED)]
+
+
+def test_an_empty_not_in_list_is_refused_rather_than_matching_nothing(session: Session, account: OfficialAccount):
+    queries.INSERT_SEND.scalar(session, **send_row(account, "r0"))
+    others = Prepared(select(Send.request_id).where(Send.account_id == bindparam("account_id"),
+                                                    Send.request_id.not_in(bindparam("ids", expanding=True))))
+    assert others.scalars(session, account_id=account.id, ids=["r9"]) == ["r0"]
+    with pytest.raises(ValueError, match="NOT IN"):
+        others.scalars(session, account_id=account.id, ids=[])
