@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -52,6 +53,28 @@ def write(key: str, marks: list[Any] | None = None) -> Callable[[Session], str]:
         session.execute(insert(job_effects).values(key=key, worker="test"))
         return key
     return work
+
+
+@contextmanager
+def another_thread_writing(db: Database) -> Iterator[threading.Event]:
+    """Another thread of this process inside ``db.scope()`` (holding SQLite's writer turn), having
+    written "holder", until the yielded event is set; it commits then."""
+    entered, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.scope() as session:
+            write("holder")(session)
+            entered.set()
+            assert leave.wait(WAIT)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert entered.wait(WAIT)
+        yield leave
+    finally:
+        leave.set()
+        holder.join(WAIT)
 
 
 def refuse(key: str, error: Exception) -> Callable[[Session], str]:
@@ -200,16 +223,6 @@ def test_a_unit_on_the_loop_calls_its_hooks_after_the_commit(scratch_db: Databas
 def test_a_unit_on_the_loop_goes_to_the_writer_thread_when_another_thread_writes_too_long(
         scratch_db: Database, writer: GroupWriter):
     sqlite_only(scratch_db)
-    entered, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with scratch_db.scope() as session:
-            write("holder")(session)
-            entered.set()
-            assert leave.wait(WAIT)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
     ran_on: list[int] = []
     saw: list[list[str]] = []
 
@@ -218,7 +231,7 @@ def test_a_unit_on_the_loop_goes_to_the_writer_thread_when_another_thread_writes
         saw.append(sorted(session.scalars(select(job_effects.c.key))))
         return write("late")(session)
 
-    async def main() -> tuple[str, int]:
+    async def main(leave: threading.Event) -> tuple[str, int]:
         task = asyncio.ensure_future(writer.run(work))
         # Past the loop's patience; the loop keeps running meanwhile.
         await asyncio.sleep(db_module.BUSY_PATIENCE_SECONDS * 3)
@@ -226,12 +239,8 @@ def test_a_unit_on_the_loop_goes_to_the_writer_thread_when_another_thread_writes
         leave.set()
         return await asyncio.wait_for(task, WAIT), threading.get_ident()
 
-    try:
-        assert entered.wait(WAIT)
-        result, loop_thread = asyncio.run(main())
-    finally:
-        leave.set()
-        holder.join(WAIT)
+    with another_thread_writing(scratch_db) as leave:
+        result, loop_thread = asyncio.run(main(leave))
     assert result == "late"
     assert len(ran_on) == 1 and ran_on[0] != loop_thread, "the writer thread ran it"
     assert saw == [["holder"]], "after the holder committed"
@@ -243,23 +252,8 @@ def test_a_unit_on_the_loop_goes_to_the_writer_thread_when_another_thread_writes
 
 def test_scope_without_waiting_is_busy_while_another_thread_is_in_a_scope(scratch_db: Database):
     sqlite_only(scratch_db)
-    entered, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with scratch_db.scope() as session:
-            write("holder")(session)
-            entered.set()
-            assert leave.wait(WAIT)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert entered.wait(WAIT)
-        with pytest.raises(WriterBusy), scratch_db.scope(wait=False) as session:
-            write("refused")(session)
-    finally:
-        leave.set()
-        holder.join(WAIT)
+    with another_thread_writing(scratch_db), pytest.raises(WriterBusy), scratch_db.scope(wait=False) as session:
+        write("refused")(session)
     with scratch_db.scope(wait=False) as session:
         write("after")(session)
     assert committed(scratch_db) == ["after", "holder"]
