@@ -42,8 +42,7 @@ def events(session: Session, account_id: int) -> list[dict[str, Any]]:
     return [e.payload for e in stored if e.payload.get("source", {}).get("type") in ("group", "room")]
 
 
-@pytest.fixture
-def scene(session: Session) -> Scene:
+def make_scene(session: Session) -> Scene:
     """Somchai made "Lunch club" and invited Nok; both are friends of the bot's account (not in it yet)."""
     bot = make_bot(session, name="Noodle Bot")
     channels.set_response_mode(session, SYSTEM, bot.account.id, "bot")
@@ -54,3 +53,9 @@ def scene(session: Session) -> Scene:
     card = groups.create_group(session, PersonActor(somchai.id), "Lunch club")
     groups.add_member(session, PersonActor(somchai.id), card.chat_id, "NOK@example.com ")
     return Scene(bot=bot, somchai=somchai, nok=nok, chat_id=card.chat_id)
+
+
+@pytest.fixture
+def scene(session: Session) -> Scene:
+    """:func:`make_scene` in the test's rolled-back transaction."""
+    return make_scene(session)

@@ -1,6 +1,7 @@
 """Pushes and replies into groups through the Messaging API pipeline: a counted push is charged
 once per member reached (R-MSG-02/03), a reply with a group event's token posts into the group
-and is never counted, and a push into a group the account is not in reaches no one."""
+and is never counted, a group event's token never answers one person nor a 1:1 event's token the
+group, and a push into a group the account is not in reaches no one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from openoa.friends.service import scoped_user_id
 from openoa.groups import service as groups
 from openoa.messaging import service
 from openoa.messaging.models import Delivery, MessageUsage
+from openoa.webhooks import service as webhooks
+from openoa.webhooks.models import WebhookEvent
 from tests.groups.conftest import Scene, events
 from tests.messaging.crowd import context
 
@@ -66,6 +69,31 @@ def test_r_msg_02_a_reply_to_a_group_event_posts_there_and_is_not_counted(sessio
     assert _used(session, scene.bot.account.id) == 0
     with pytest.raises(service.Invalid):  # single use, and never a 1:1 token either
         service.reply(session, context(session, scene.bot), request_id="req-g6", reply_token=token, messages=TEXT)
+
+
+def test_a_group_token_is_refused_by_the_1_1_path_and_a_1_1_token_never_posts_into_the_group(
+        session: Session, scene: Scene):
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    account_id = scene.bot.account.id
+    group_token = events(session, account_id)[0]["replyToken"]
+    follows = session.scalars(select(WebhookEvent.payload).where(WebhookEvent.account_id == account_id,
+                                                                 WebhookEvent.type == "follow")
+                              .order_by(WebhookEvent.id)).all()
+    [nok_follow] = [f for f in follows
+                    if f["source"]["userId"] == scoped_user_id(session, scene.bot.account.provider_id, scene.nok.id)]
+    nok_token = nok_follow["replyToken"]
+    with pytest.raises(service.Invalid):
+        webhooks.consume_reply_token(session, account_id, group_token)
+    assert groups.consume_reply_token(session, account_id, nok_token) is None
+    # Neither refusal used a token up: each still answers where its event came from.
+    service.reply(session, context(session, scene.bot), request_id="req-g8", reply_token=nok_token,
+                  messages=[{"type": "text", "text": "Just for you, Nok"}])
+    assert session.scalars(select(Delivery.user_id)).all() == [scene.nok.id]
+    assert _posts(session, scene) == []
+    service.reply(session, context(session, scene.bot), request_id="req-g9", reply_token=group_token,
+                  messages=[{"type": "text", "text": "Hello, everyone"}])
+    assert _posts(session, scene) == ["Hello, everyone"]
+    assert session.scalars(select(Delivery.user_id)).all() == [scene.nok.id]  # no one got it 1:1
 
 
 def test_a_bot_message_ends_the_loading_animation_it_showed(session: Session, scene: Scene):

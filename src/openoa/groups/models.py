@@ -1,15 +1,26 @@
 """Group chats and multi-person chats (rooms: groups without a name) in the Chat app: their
-people, the official accounts invited in, what is posted, and the reply tokens of group events."""
+people, the official accounts invited in, and what is posted. The reply tokens of group events
+are :class:`openoa.webhooks.models.ReplyToken` rows with ``group_id`` set, so that delivering
+an event renews them like any other."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openoa.core.db import Base, UTCDateTime
+from openoa.webhooks.models import ReplyToken
 
 
 class Group(Base):
@@ -73,15 +84,9 @@ class GroupPost(Base):
     __table_args__ = (Index("ix_group_posts_group_id_id", "group_id", "id"),)
 
 
-class GroupReplyToken(Base):
-    """The reply token of a group event (join, memberJoined, message): answers go to the group."""
-
-    __tablename__ = "group_reply_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+# A group event's reply token is a ReplyToken row with ``group_id`` set (so delivering the event
+# renews it like a 1:1 one); the reference to the group is declared here, on the side that knows
+# groups, and goes with the group (fk_reply_tokens_group_id_groups, migration 0008).
+_reply_tokens = Base.metadata.tables[ReplyToken.__tablename__]
+_reply_tokens.append_constraint(
+    ForeignKeyConstraint([_reply_tokens.c.group_id], [Group.__table__.c.id], ondelete="CASCADE"))

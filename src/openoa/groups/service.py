@@ -26,7 +26,7 @@ from openoa.core.security import hash_token
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.friends.service import scoped_user_id
 from openoa.groups import rules
-from openoa.groups.models import Group, GroupAccount, GroupMember, GroupPost, GroupReplyToken
+from openoa.groups.models import Group, GroupAccount, GroupMember, GroupPost
 from openoa.groups.rules import GroupKind
 from openoa.groups.schemas import (
     AccountPost,
@@ -43,6 +43,7 @@ from openoa.groups.schemas import (
 from openoa.integrations.storage import public_url
 from openoa.users.models import User
 from openoa.webhooks import service as webhooks
+from openoa.webhooks.models import ReplyToken
 from openoa.webhooks.rules import REPLY_TOKEN_TTL
 
 POSTS_SHOWN = 200
@@ -94,10 +95,11 @@ def _tell_members(session: Session, group: Group) -> None:
 def _emit_with_reply_token(session: Session, account: OfficialAccount, group: Group, event: dict[str, Any],
                            token: str) -> None:
     # The token is kept only if the event was (Bot mode): a reply with it posts to the group.
+    # It is kept with the 1:1 tokens, so delivering the event renews it (webhooks' rule).
     if webhooks.emit(session, account.id, event) is not None:
         now = clock.now()
-        session.add(GroupReplyToken(token_hash=hash_token(token), group_id=group.id, account_id=account.id,
-                                    created_at=now, expires_at=now + REPLY_TOKEN_TTL))
+        session.add(ReplyToken(token_hash=hash_token(token), group_id=group.id, user_id=None, account_id=account.id,
+                               created_at=now, expires_at=now + REPLY_TOKEN_TTL))
         session.flush()
 
 
@@ -342,13 +344,14 @@ def consume_reply_token(session: Session, account_id: int, token: str) -> str | 
     """Use up a group event's reply token for ``account_id``; the group's ID to reply to, or None.
 
     One conditional UPDATE decides, as for 1:1 reply tokens, so two replies cannot both win.
+    A 1:1 event's token is not touched (None): it answers a person, never a group.
     """
     now = clock.now()
     group_id = session.execute(
-        update(GroupReplyToken)
-        .where(GroupReplyToken.token_hash == hash_token(token or ""), GroupReplyToken.account_id == account_id,
-               GroupReplyToken.used_at.is_(None), GroupReplyToken.expires_at > now)
-        .values(used_at=now).returning(GroupReplyToken.group_id),
+        update(ReplyToken)
+        .where(ReplyToken.token_hash == hash_token(token or ""), ReplyToken.account_id == account_id,
+               ReplyToken.group_id.is_not(None), ReplyToken.used_at.is_(None), ReplyToken.expires_at > now)
+        .values(used_at=now).returning(ReplyToken.group_id),
         execution_options={"synchronize_session": False}).scalar_one_or_none()
     if group_id is None:
         return None

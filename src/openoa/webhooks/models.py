@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -66,14 +67,27 @@ class WebhookDelivery(Base):
 
 
 class ReplyToken(Base):
-    """A reply token handed to the bot in an event; kept as a hash, consumed once, expires."""
+    """A reply token handed to the bot in an event; kept as a hash, consumed once, expires.
+
+    A 1:1 event's token answers its person (``user_id``); a group or room event's token
+    answers that group (``group_id``). One table, so delivering any event renews its token
+    the same way; exactly one of the two is set, and each reply path takes only its own kind.
+    """
 
     __tablename__ = "reply_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Its foreign key to groups.id (ON DELETE CASCADE) is declared by openoa.groups.models: the
+    # groups domain builds on this one, and a process that never loads groups (the CLI adding a
+    # friend) must still be able to flush a reply token without resolving a table it lacks.
+    group_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (group_id IS NULL)", name="one_recipient"),
+    )

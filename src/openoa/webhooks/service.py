@@ -59,13 +59,14 @@ def consume_reply_token(session: Session, account_id: int, token: str) -> int:
     """Use up ``token`` for a reply from ``account_id``; returns the person to reply to.
 
     One conditional UPDATE decides, so two replies racing with one token cannot both win.
-    Another account's, an unknown, a used and an expired token are refused alike.
+    Another account's, an unknown, a used and an expired token are refused alike, and so is
+    a group event's token: it answers the group, never one of its members in a 1:1 chat.
     """
     now = clock.now()
     user_id = session.execute(
         update(ReplyToken)
         .where(ReplyToken.token_hash == hash_token(token or ""), ReplyToken.account_id == account_id,
-               ReplyToken.used_at.is_(None), ReplyToken.expires_at > now)
+               ReplyToken.user_id.is_not(None), ReplyToken.used_at.is_(None), ReplyToken.expires_at > now)
         .values(used_at=now)
         .returning(ReplyToken.user_id),
         execution_options={"synchronize_session": False}).scalar_one_or_none()
