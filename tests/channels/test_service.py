@@ -53,3 +53,27 @@ def test_r_cht_01_bot_mode_turns_use_webhook_on(session):
     acc = factories.account(session, owner)
     out = channels.set_response_mode(session, BusinessActor(owner.id), acc.id, "bot")
     assert (out.response_mode, out.use_webhook) == ("bot", True)
+
+
+def test_r_cht_02_an_account_joins_group_chats_until_an_admin_turns_it_off(session):
+    owner = factories.business(session)
+    acc = factories.account(session, owner)
+    assert channels.joins_group_chats(session, acc.id) is True  # LINE's default, before any channel exists
+    actor = BusinessActor(owner.id)
+    assert channels.get_channel(session, actor, acc.id).join_group_chats is True
+    assert channels.set_join_group_chats(session, actor, acc.id, False).join_group_chats is False
+    assert channels.joins_group_chats(session, acc.id) is False
+    assert channels.set_join_group_chats(session, actor, acc.id, True).join_group_chats is True
+    assert channels.joins_group_chats(session, acc.id) is True
+
+
+def test_r_acc_04_only_admins_change_whether_the_account_joins_group_chats(session):
+    owner = factories.business(session)
+    acc = factories.account(session, owner)
+    operator = member(session, acc, owner, "operator")
+    outsider = factories.business(session)
+    with pytest.raises(NotAllowed):
+        channels.set_join_group_chats(session, BusinessActor(operator.id), acc.id, False)
+    with pytest.raises(NotFound):
+        channels.set_join_group_chats(session, BusinessActor(outsider.id), acc.id, False)
+    assert channels.joins_group_chats(session, acc.id) is True

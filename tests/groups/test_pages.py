@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openoa.core.access import PersonActor
+from openoa.channels import service as channels
+from openoa.core.access import SYSTEM, PersonActor
 from openoa.groups import service as groups
 from openoa.users.models import User
 from tests import factories
@@ -140,6 +141,22 @@ def test_adding_people_and_inviting_an_account_from_the_page(client: TestClient,
     assert [m["display_name"] for m in body["members"]] == ["Somchai", "Nok", "Stranger"]
     account_id = body["accounts"][0]["account_id"]
     assert events(session, account_id) == []  # Chat mode: no webhook events are kept
+
+
+def test_r_cht_02_inviting_an_account_that_does_not_join_group_chats_shows_why(client: TestClient,
+                                                                              session: Session, group: str):
+    login(client, "somchai@example.com")
+    offered = client.get(f"/app/api/groups/{group}").json()["invitable"][0]
+    channels.set_join_group_chats(session, SYSTEM, offered["account_id"], False)
+    refused = client.post(f"/app/groups/{group}/accounts", data={"basic_id": offered["basic_id"]})
+    assert refused.status_code == 400
+    assert re.search(r'<p class="error" id="f-basic_id-error" role="alert">'
+                     r'This official account does not join group chats.</p>', refused.text)
+    assert 'aria-invalid="true"' in refused.text
+    answer = client.post(f"/app/api/groups/{group}/accounts", json={"basic_id": offered["basic_id"]})
+    assert answer.status_code == 400 and "This official account does not join group chats." in answer.text
+    assert client.get(f"/app/api/groups/{group}").json()["accounts"] == []
+    assert events(session, offered["account_id"]) == []
 
 
 def test_leaving_a_group_hides_it(client: TestClient, group: str):

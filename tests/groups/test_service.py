@@ -128,3 +128,29 @@ def test_stored_group_events_parse_strictly_with_the_sdk(session: Session, scene
     parsed = CallbackRequest.from_json(body)
     assert [type(e).__name__ for e in parsed.events] == ["JoinEvent", "MemberJoinedEvent", "MessageEvent",
                                                          "MemberLeftEvent"]
+
+
+def test_r_cht_02_an_account_that_does_not_join_group_chats_cannot_be_invited(session: Session, scene: Scene):
+    account = scene.bot.account
+    channels.set_join_group_chats(session, SYSTEM, account.id, False)
+    with pytest.raises(Invalid) as refused:
+        groups.invite_account(session, scene.somchai_actor, scene.chat_id, account.basic_id)
+    assert refused.value.by_field() == {"basic_id": "This official account does not join group chats."}
+    assert groups.group_page(session, scene.somchai_actor, scene.chat_id).accounts == []
+    assert events(session, account.id) == []
+
+    channels.set_join_group_chats(session, SYSTEM, account.id, True)
+    joined = groups.invite_account(session, scene.somchai_actor, scene.chat_id, account.basic_id)
+    assert joined.account_id == account.id
+    assert [e["type"] for e in events(session, account.id)] == ["join"]
+
+
+def test_r_cht_02_turning_group_chats_off_keeps_the_account_in_the_groups_it_is_in(session: Session,
+                                                                                    scene: Scene):
+    account = scene.bot.account
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, account.basic_id)
+    channels.set_join_group_chats(session, SYSTEM, account.id, False)
+    page = groups.group_page(session, scene.nok_actor, scene.chat_id)
+    assert [a.account_id for a in page.accounts] == [account.id]
+    groups.post_text(session, scene.nok_actor, scene.chat_id, "Still here?")
+    assert [e["type"] for e in events(session, account.id)] == ["join", "message"]

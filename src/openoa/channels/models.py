@@ -1,10 +1,11 @@
-"""The Messaging API channel of an official account: credentials, response mode, webhook settings."""
+"""The Messaging API channel of an official account: credentials, response mode, webhook settings,
+and whether people may bring the account into group chats and multi-person chats."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openoa.core.db import Base, UTCDateTime
@@ -25,6 +26,9 @@ class Channel(Base):
     webhook_url: Mapped[str | None] = mapped_column(Text)
     use_webhook: Mapped[bool] = mapped_column(Boolean, default=False)
     webhook_redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Allow account to join group chats and multi-person chats": on unless an admin turns it off,
+    # as LINE has it for Messaging API channels (R-CHT-02).
+    join_group_chats: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     secret_issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

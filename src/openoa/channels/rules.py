@@ -1,4 +1,5 @@
-"""Rules of Messaging API channels: response modes (R-CHT-01) and channel token kinds and limits."""
+"""Rules of Messaging API channels: response modes (R-CHT-01), joining group chats (R-CHT-02), and
+channel token kinds and limits."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ STATELESS_TTL = timedelta(minutes=15)
 def webhooks_go_out(mode: str, use_webhook: bool, webhook_url: str | None) -> bool:
     """Events reach the bot only in Bot mode, with "Use webhook" on and a URL set (R-CHT-01)."""
     return mode == ResponseMode.BOT and use_webhook and bool(webhook_url)
+
+
+# What a person inviting an account that does not join group chats reads (R-CHT-02).
+GROUP_CHATS_REFUSED = "This official account does not join group chats."
 
 
 # ---------------------------------------------------------------- OAuth (channel access token API)

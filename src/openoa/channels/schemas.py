@@ -19,6 +19,7 @@ class ChannelOut(BaseModel):
     webhook_url: str | None
     use_webhook: bool
     webhook_redelivery: bool
+    join_group_chats: bool
 
 
 class IssuedToken(BaseModel):
@@ -42,6 +43,12 @@ class ResponseModeIn(BaseModel):
     """Chat or Bot (R-CHT-01)."""
 
     response_mode: str
+
+
+class GroupChatsIn(BaseModel):
+    """Whether people may invite the account into group chats and multi-person chats (R-CHT-02)."""
+
+    join_group_chats: bool
 
 
 class MessagingApiOut(BaseModel):

@@ -1,5 +1,5 @@
-"""Use cases of Messaging API channels: credentials, long-lived tokens, response mode, and
-the bearer-token check every Messaging API request starts with."""
+"""Use cases of Messaging API channels: credentials, long-lived tokens, response mode, whether the
+account joins group chats, and the bearer-token check every Messaging API request starts with."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def channel_of(session: Session, account_id: int) -> Channel:
         channel = Channel(account_id=account_id, channel_id=_free_channel_id(session),
                           channel_secret=ids.channel_secret(), bot_user_id=ids.scoped_user_id(),
                           response_mode=ResponseMode.CHAT, use_webhook=False, webhook_redelivery=False,
-                          created_at=now, secret_issued_at=now)
+                          join_group_chats=True, created_at=now, secret_issued_at=now)
         session.add(channel)
         session.flush()
     return channel
@@ -82,7 +82,8 @@ def channel_out(channel: Channel) -> ChannelOut:
     return ChannelOut(account_id=channel.account_id, channel_id=channel.channel_id,
                       channel_secret=channel.channel_secret, bot_user_id=channel.bot_user_id,
                       response_mode=channel.response_mode, webhook_url=channel.webhook_url,
-                      use_webhook=channel.use_webhook, webhook_redelivery=channel.webhook_redelivery)
+                      use_webhook=channel.use_webhook, webhook_redelivery=channel.webhook_redelivery,
+                      join_group_chats=channel.join_group_chats)
 
 
 def get_channel(session: Session, actor: Actor, account_id: int) -> ChannelOut:
@@ -145,6 +146,23 @@ def set_response_mode(session: Session, actor: Actor, account_id: int, mode: str
     channel.response_mode = chosen
     session.flush()
     return channel_out(channel)
+
+
+def set_join_group_chats(session: Session, actor: Actor, account_id: int, allowed: bool) -> ChannelOut:
+    """Turn "Allow account to join group chats and multi-person chats" on or off (R-CHT-02). Off refuses
+    new invitations only: the account stays in the groups and rooms it is in, as on LINE."""
+    account, _ = access_account(session, actor, account_id, Permission.MESSAGING_API)
+    channel = channel_of(session, account.id)
+    channel.join_group_chats = allowed
+    session.flush()
+    return channel_out(channel)
+
+
+def joins_group_chats(session: Session, account_id: int) -> bool:
+    """Whether people may invite the account into a group chat or room now. An account whose channel
+    is not made yet has LINE's default, yes; reading it makes no channel."""
+    allowed = session.scalar(select(Channel.join_group_chats).where(Channel.account_id == account_id))
+    return True if allowed is None else allowed
 
 
 def authenticate_bearer(session: Session, authorization: str | None) -> BotContext:

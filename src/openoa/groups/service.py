@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.service import find_account_by_basic_id
+from openoa.channels import rules as channel_rules
+from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.access import PersonActor
@@ -227,7 +229,8 @@ def add_member(session: Session, actor: PersonActor, chat_id: str, email: str) -
 
 
 def invite_account(session: Session, actor: PersonActor, chat_id: str, basic_id: str) -> GroupAccountOut:
-    """Bring an account one is friends with (and has not blocked) into the group: its bot gets ``join``."""
+    """Bring an account one is friends with (and has not blocked) into the group: its bot gets ``join``.
+    Refused while the account's admin does not let it join group chats (R-CHT-02)."""
     group = access_group(session, actor, chat_id)
     try:
         account = find_account_by_basic_id(session, basic_id)
@@ -242,6 +245,9 @@ def invite_account(session: Session, actor: PersonActor, chat_id: str, basic_id:
                                                           GroupAccount.account_id == account.id))
     if inside is not None:
         raise Conflict(field="basic_id", reason=f"{account.display_name} is already in this group.")
+    # The account's admin turned "Allow account to join group chats and multi-person chats" off.
+    if not channels.joins_group_chats(session, account.id):
+        raise Invalid(field="basic_id", reason=channel_rules.GROUP_CHATS_REFUSED)
     session.add(GroupAccount(group_id=group.id, account_id=account.id, joined_at=clock.now()))
     session.flush()
     _emit_join(session, account, group)

@@ -298,3 +298,108 @@ def test_channel_endpoints_are_in_the_openapi_schema(client: TestClient) -> None
     assert "get" in paths[base]
     assert "post" in paths[f"{base}/token"] and "post" in paths[f"{base}/secret"]
     assert "put" in paths[f"{base}/response-mode"]
+
+
+# ---------------------------------------------------------------- group chats (R-CHT-02)
+
+GROUP_CHATS_SWITCH = r'id="f-join_group_chats" name="join_group_chats" type="checkbox" role="switch"'
+
+
+def _switched_on(html: str) -> bool:
+    match = re.search(r'<input id="f-join_group_chats"[^>]*>', html)
+    assert match, "the group chat switch is on the page"
+    return " checked" in match.group(0)
+
+
+def test_r_cht_02_group_chat_writes_refuse_anonymous_visitors_and_outsiders(client: TestClient, session: Session,
+                                                                            acc: OfficialAccount,
+                                                                            outsider: BusinessId) -> None:
+    posted = form(client, f"{_page(acc)}/group-chats", {})
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/console/login")
+    assert client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": False}).status_code == 401
+    login(client, outsider.email)
+    assert form(client, f"{_page(acc)}/group-chats", {}).status_code == 404
+    assert client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": False}).status_code == 404
+    assert _stored(session, acc).join_group_chats is True
+
+
+@pytest.mark.parametrize("role", NON_ADMIN_ROLES)
+def test_r_cht_02_only_admins_change_whether_the_account_joins_group_chats(client: TestClient, session: Session,
+                                                                           owner: BusinessId, acc: OfficialAccount,
+                                                                           role: str) -> None:
+    login(client, member(session, acc, owner, role).email)
+    refused = form(client, f"{_page(acc)}/group-chats", {})
+    assert refused.status_code == 403 and REFUSAL in refused.text
+    answer = client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": False})
+    assert answer.status_code == 403 and answer.json()["message"] == REFUSAL
+    assert _stored(session, acc).join_group_chats is True
+
+
+def test_r_cht_02_page_shows_the_group_chat_switch_on_by_default(client: TestClient, owner: BusinessId,
+                                                                 acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    page = client.get(_page(acc)).text
+    assert GROUP_CHATS_SWITCH in page and _switched_on(page)
+    assert '<label for="f-join_group_chats">Allow account to join group chats and multi-person chats</label>' in page
+    assert "Turning it off refuses new invitations only: the account stays in the chats it is already in" in \
+        " ".join(page.split())
+    assert client.get(_api(acc)).json()["join_group_chats"] is True
+
+
+def test_r_cht_02_the_group_chat_switch_round_trips_through_the_form(client: TestClient, session: Session,
+                                                                     owner: BusinessId,
+                                                                     acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    off = form(client, f"{_page(acc)}/group-chats", {})  # an unchecked switch sends nothing
+    assert off.status_code == 303
+    assert off.headers["location"] == f"{_page(acc)}?notice=saved#group-chats"
+    assert _stored(session, acc).join_group_chats is False
+    page = client.get(off.headers["location"]).text
+    assert "Your changes were saved." in page and not _switched_on(page)
+
+    on = form(client, f"{_page(acc)}/group-chats", {"join_group_chats": "on"})
+    assert on.status_code == 303 and _stored(session, acc).join_group_chats is True
+    assert _switched_on(client.get(_page(acc)).text)
+
+
+def test_r_cht_02_a_forged_switch_value_is_refused_next_to_the_field(client: TestClient, session: Session,
+                                                                     owner: BusinessId,
+                                                                     acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    refused = form(client, f"{_page(acc)}/group-chats", {"join_group_chats": "maybe"})
+    assert refused.status_code == 400
+    assert re.search(r'<p class="error" id="f-join_group_chats-error" role="alert">Turn the switch on or off, '
+                     r'then save.</p>', refused.text)
+    assert re.search(r'<input id="f-join_group_chats"[^>]*aria-invalid="true"', refused.text)
+    assert _switched_on(refused.text)  # still what is stored
+    assert _stored(session, acc).join_group_chats is True
+
+
+def test_r_cht_02_group_chat_form_and_api_without_the_csrf_token_are_refused(client: TestClient, session: Session,
+                                                                             owner: BusinessId,
+                                                                             acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    token = client.headers.pop("X-CSRF-Token")
+    try:
+        posted = client.post(f"{_page(acc)}/group-chats", data={}, follow_redirects=False)
+        assert posted.status_code == 403 and "The form expired" in posted.text
+        forged = client.post(f"{_page(acc)}/group-chats", data={"csrf_token": "forged"}, follow_redirects=False)
+        assert forged.status_code == 403
+        assert client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": False}).status_code == 403
+    finally:
+        client.headers["X-CSRF-Token"] = token
+    assert _stored(session, acc).join_group_chats is True
+
+
+def test_r_cht_02_api_turns_group_chats_off_and_on(client: TestClient, session: Session, owner: BusinessId,
+                                                   acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    answer = client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": False})
+    assert answer.status_code == 200 and answer.json()["join_group_chats"] is False
+    assert _stored(session, acc).join_group_chats is False
+    missing = client.put(f"{_api(acc)}/group-chats", json={})
+    assert missing.status_code == 400
+    assert [d["property"] for d in missing.json()["details"]] == ["join_group_chats"]
+    assert client.put(f"{_api(acc)}/group-chats", json={"join_group_chats": True}).json()["join_group_chats"] is True
+    assert "put" in client.get("/openapi.json").json()["paths"][
+        "/console/api/accounts/{account_id}/channel/group-chats"]

@@ -1,5 +1,6 @@
 """Console page of an account's Messaging API channel (Settings › Messaging API): channel ID,
-bot user ID, channel secret, the long-lived access token and the response mode (R-CHT-01).
+bot user ID, channel secret, the long-lived access token, the response mode (R-CHT-01) and whether
+the account joins group chats and multi-person chats (R-CHT-02).
 Admins only; the channels service refuses everyone else, the page never decides that itself."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Form, Request, Response
 from starlette.responses import RedirectResponse
 
 from openoa.channels import service as channels
-from openoa.channels.schemas import ChannelOut, IssuedToken, ResponseModeIn
+from openoa.channels.schemas import ChannelOut, GroupChatsIn, IssuedToken, ResponseModeIn
 from openoa.core.errors import Invalid
 from openoa.web import deps
 from openoa.web.console.layout import form_status, page
@@ -22,6 +23,8 @@ Form_ = Annotated[str, Form()]
 
 # The confirmation forms send this; a first post without it only asks "are you sure?".
 CONFIRMED = "yes"
+# What a checked switch sends; an unchecked one sends nothing.
+ON = "on"
 
 
 def _page(request: Request, account_id: int, *, status_code: int = 200, errors: dict[str, str] | None = None,
@@ -32,7 +35,8 @@ def _page(request: Request, account_id: int, *, status_code: int = 200, errors: 
         out = channels.messaging_api_settings(s, actor, account_id)
     return page(request, "console/messaging_api.html", {
         "settings": out, "account": out.account, "channel": out.channel, "errors": errors or {},
-        "values": {"response_mode": out.channel.response_mode, **(values or {})},
+        "values": {"response_mode": out.channel.response_mode, "join_group_chats": out.channel.join_group_chats,
+                   **(values or {})},
         "confirm": confirm, "issued_token": issued_token,
     }, status_code=status_code, section="messaging-api")
 
@@ -78,6 +82,26 @@ def save_response_mode(request: Request, account_id: int, response_mode: Form_ =
                             status_code=303)
 
 
+def _switch(field: str, value: str) -> bool:
+    # Browsers send "on" or nothing; anything else was not made by this form.
+    if value not in (ON, ""):
+        raise Invalid(field=field, reason="Turn the switch on or off, then save.")
+    return value == ON
+
+
+@router.post("/console/accounts/{account_id}/messaging-api/group-chats", include_in_schema=False)
+def save_group_chats(request: Request, account_id: int, join_group_chats: Form_ = "") -> Response:
+    actor = deps.require_business(request)
+    try:
+        allowed = _switch("join_group_chats", join_group_chats)
+        with deps.scope(request) as s:
+            channels.set_join_group_chats(s, actor, account_id, allowed)
+    except Invalid as exc:
+        return _page(request, account_id, status_code=form_status(exc), errors=exc.by_field())
+    return RedirectResponse(f"/console/accounts/{account_id}/messaging-api?notice=saved#group-chats",
+                            status_code=303)
+
+
 # ---------------------------------------------------------------- JSON twins
 
 @router.get("/console/api/accounts/{account_id}/channel", tags=TAGS, response_model=ChannelOut,
@@ -113,3 +137,12 @@ def api_response_mode(request: Request, account_id: int, body: ResponseModeIn) -
     actor = deps.require_business(request)
     with deps.scope(request) as s:
         return channels.set_response_mode(s, actor, account_id, body.response_mode)
+
+
+@router.put("/console/api/accounts/{account_id}/channel/group-chats", tags=TAGS, response_model=ChannelOut,
+            summary="Allow or stop invitations of the account into group chats and multi-person chats; "
+                    "turning it off does not take the account out of the chats it is in")
+def api_group_chats(request: Request, account_id: int, body: GroupChatsIn) -> ChannelOut:
+    actor = deps.require_business(request)
+    with deps.scope(request) as s:
+        return channels.set_join_group_chats(s, actor, account_id, body.join_group_chats)
