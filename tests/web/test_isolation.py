@@ -46,10 +46,12 @@ ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("POST", "/console/accounts/{a}/messaging-api/token", P.MESSAGING_API, "form"),
     ("POST", "/console/accounts/{a}/messaging-api/secret", P.MESSAGING_API, "form"),
     ("POST", "/console/accounts/{a}/messaging-api/response-mode", P.MESSAGING_API, "response_mode_form"),
+    ("POST", "/console/accounts/{a}/messaging-api/group-chats", P.MESSAGING_API, "group_chats_form"),
     ("GET", "/console/api/accounts/{a}/channel", P.MESSAGING_API, "none"),
     ("POST", "/console/api/accounts/{a}/channel/token", P.MESSAGING_API, "none"),
     ("POST", "/console/api/accounts/{a}/channel/secret", P.MESSAGING_API, "none"),
     ("PUT", "/console/api/accounts/{a}/channel/response-mode", P.MESSAGING_API, "response_mode_json"),
+    ("PUT", "/console/api/accounts/{a}/channel/group-chats", P.MESSAGING_API, "group_chats_json"),
     ("GET", "/console/accounts/{a}/webhook", P.MESSAGING_API, "none"),
     ("POST", "/console/accounts/{a}/webhook", P.MESSAGING_API, "form"),
     ("POST", "/console/accounts/{a}/webhook/verify", P.MESSAGING_API, "form"),
@@ -91,6 +93,10 @@ def _call(client, method: str, path: str, kind: str):  # type: ignore[no-untyped
         kwargs["data"] = {"csrf_token": token, "response_mode": "bot"}
     elif kind == "response_mode_json":
         kwargs["json"] = {"response_mode": "bot"}
+    elif kind == "group_chats_form":
+        kwargs["data"] = {"csrf_token": token}  # the switch left off
+    elif kind == "group_chats_json":
+        kwargs["json"] = {"join_group_chats": False}
     elif kind == "assertion_key_json":
         kwargs["json"] = {"public_key": public_jwk_json()}
     return client.request(method, path, **kwargs)
