@@ -242,12 +242,8 @@ class GroupWriter:
         group, self._waiting = [unit for unit in self._waiting if not unit[1].cancelled()], []
         if not group:
             return
-        results: list[Any] = []
-        committed: list[bool] = []
         try:
-            with self._db.scope(wait=False) as session:
-                on_commit(session, lambda: committed.append(True))
-                results = [work(session) for work, _ in group]
+            results = self._in_one_transaction([work for work, _ in group], wait=False)
         except WriterBusy:
             if loop.time() < patience_until:  # try again shortly, with whatever arrives meanwhile
                 self._waiting = group + self._waiting
@@ -257,12 +253,10 @@ class GroupWriter:
             for _, future in group:
                 future.set_result(_ON_THREAD)
             return
-        except Exception:
-            if not committed:  # a refusal or a failed commit: each unit alone decides
-                for work, future in group:
-                    self._alone_here(work, future)
-                return
-            log.exception("an on-commit hook failed after a group of units committed")
+        if results is None:  # a refusal or a failed commit: each unit alone decides
+            for work, future in group:
+                self._alone_here(work, future)
+            return
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
 
@@ -310,19 +304,29 @@ class GroupWriter:
                 self._alone(work, future)
 
     def _together(self, group: list[_Unit]) -> bool:
-        results: list[Any] = []
-        committed: list[bool] = []
-        try:
-            with self._db.scope() as session:
-                on_commit(session, lambda: committed.append(True))
-                results = [work(session) for work, _ in group]
-        except Exception:
-            if not committed:  # a refusal or a failed commit: each unit on its own decides
-                return False
-            log.exception("an on-commit hook failed after a group of units committed")
+        results = self._in_one_transaction([work for work, _ in group], wait=True)
+        if results is None:  # a refusal or a failed commit: each unit on its own decides
+            return False
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
         return True
+
+    def _in_one_transaction(self, works: list[Callable[[Session], Any]], *, wait: bool) -> list[Any] | None:
+        """Every unit's result once their shared transaction committed; None when one raised or
+        the commit failed (nothing kept). ``WriterBusy`` (``wait=False``) reaches the caller."""
+        results: list[Any] = []
+        committed: list[bool] = []
+        try:
+            with self._db.scope(wait=wait) as session:
+                on_commit(session, lambda: committed.append(True))
+                results = [work(session) for work in works]
+        except WriterBusy:
+            raise
+        except Exception:
+            if not committed:
+                return None
+            log.exception("an on-commit hook failed after a group of units committed")
+        return results
 
     def _alone(self, work: Callable[[Session], Any], future: Future[Any]) -> None:
         try:
