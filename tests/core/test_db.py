@@ -70,3 +70,29 @@ def test_scope_rolls_back_everything_on_error(db: Database) -> None:
         raise RuntimeError
     with db.scope() as session:
         assert session.scalar(select(BusinessId).where(BusinessId.email == "gone@example.com")) is None
+
+
+def test_the_checkpointer_moves_the_write_ahead_log_into_the_file(scratch_db: Database) -> None:
+    """What the server's commits no longer do themselves (WalCheckpointer): every frame the
+    log holds is in the database file after one round, while other connections stay open."""
+    if scratch_db.dialect != "sqlite":
+        assert scratch_db.start_checkpointer() is None
+        return
+    with scratch_db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # this connection's commits leave the log alone
+        for n in range(200):
+            conn.execute(insert(job_effects).values(key=f"k{n}", worker="w" * 500))
+            conn.commit()
+        checkpointer = scratch_db.start_checkpointer()
+        assert checkpointer is not None
+        try:
+            in_log, moved = checkpointer.checkpoint()
+        finally:
+            checkpointer.stop()
+        assert in_log > 0 and moved == in_log
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
+    assert committed_effects(scratch_db) == 200
+
+
+def test_no_checkpointer_for_a_tests_shared_connection(db: Database) -> None:
+    assert db.start_checkpointer() is None

@@ -191,6 +191,58 @@ class Database:
             hook()
 
 
+    def start_checkpointer(self) -> WalCheckpointer | None:
+        """Checkpoint this SQLite file's write-ahead log on a thread of its own (None: nothing to do)."""
+        path = self.engine.url.database
+        if self.dialect != "sqlite" or self._shared or not path or path == ":memory:":
+            return None
+        checkpointer = WalCheckpointer(path)
+        checkpointer.start()
+        return checkpointer
+
+
+# How often the server moves SQLite's write-ahead log into the database file.
+CHECKPOINT_SECONDS = 0.25
+
+
+class WalCheckpointer:
+    """Moves SQLite's write-ahead log into the database file every ``CHECKPOINT_SECONDS``, so the
+    server's commits rarely do it themselves: the commit that takes the log past SQLite's
+    1,000-page mark copies it back, fsync included, on the committing thread — the event loop,
+    for the Messaging API's sends (B2). PASSIVE: it never waits for readers or writers, and
+    SQLite's own automatic checkpoint stays on as the safety net.
+    """
+
+    def __init__(self, path: str, interval: float = CHECKPOINT_SECONDS) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="openoa-wal-checkpointer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def checkpoint(self) -> tuple[int, int]:
+        """One PASSIVE checkpoint: (frames in the log, frames of it now in the database file)."""
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            _busy, in_log, moved = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            connection.close()
+        return in_log, moved
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.checkpoint()
+            except sqlite3.Error as exc:  # a busy or vanished file: the next round tries again
+                log.debug("WAL checkpoint skipped: %s", exc)
+
+
 T = TypeVar("T")
 _ON_THREAD = object()
 # How long units on the event loop wait, in short sleeps, for another writer before the

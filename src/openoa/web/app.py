@@ -116,13 +116,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             loop = Worker(db, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.worker_poll_seconds)
             thread = threading.Thread(target=loop.run, name="openoa-worker", daemon=True)
             thread.start()
+        checkpointer = db.start_checkpointer()
         heap.settle()
         yield
         if loop is not None:
             loop.stop()
+        if checkpointer is not None:
+            checkpointer.stop()
         api_deps.close(app)
 
+    # FastAPI's native OpenTelemetry looks for configured providers on every request (environment
+    # reads included); OpenOA configures none, so the look is switched off.
     app = FastAPI(title="OpenOA", version=__version__, lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Manager console, Chat app and Staff console JSON endpoints. "
                               "Writes need the `X-CSRF-Token` header (from `GET /csrf`) and a session cookie.")
     app.state.settings = settings
