@@ -3,12 +3,15 @@ that a refused request stores nothing and consumes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from openoa.accounts.rules import Package
+from openoa.billing import rules as billing
 from openoa.core import prepared
 from openoa.core.access import PersonActor
 from openoa.core.clock import FakeClock
@@ -214,4 +217,25 @@ def test_style_7d_push_costs_a_fixed_number_of_queries(session: Session, bot: Bo
         finally:
             event.remove(engine, "before_cursor_execute", count)
         counts.append(len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]))
-    assert counts[0] == counts[1] and 5 <= counts[0] <= 7, counts
+    # The account's row with the month's use, the people, the send, its deliveries, the usage: no
+    # more (no loading animation was showing, so none is ended).
+    assert counts == [5, 5], counts
+
+
+def test_r_msg_05_push_reads_the_month_of_the_accounts_own_timezone_even_after_it_changes(
+        session: Session, bot: Bot, clock: FakeClock):
+    """The hot path reads the month's use with the account's row, for the month of the timezone it
+    last saw; a wrong guess must cost a statement, never the wrong month's count."""
+    clock.set(datetime(2026, 1, 31, 20, 0, tzinfo=UTC))  # February 1st, 03:00 in Bangkok
+    bot.account.timezone = "Asia/Bangkok"
+    to = factories.friend(session, factories.person(session), bot.account).user_id
+    included = billing.included_messages(Package(bot.account.package))
+    session.add(MessageUsage(account_id=bot.account.id, year=2026, month=2, used=included))
+    session.flush()
+    for attempt in ("first, its timezone unknown to this process", "second, its timezone remembered"):
+        with pytest.raises(service.MonthlyLimitReached):
+            service.push(session, context(session, bot), request_id=attempt, to=to, messages=TEXT)
+    bot.account.timezone = "UTC"  # still January 31st there: that month is untouched
+    session.flush()
+    service.push(session, context(session, bot), request_id="r3", to=to, messages=TEXT)
+    assert session.scalar(select(MessageUsage.used).where(MessageUsage.month == 1)) == 1

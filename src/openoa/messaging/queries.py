@@ -134,30 +134,50 @@ def pick_threshold(account_id: int, upper_user_id: int, targeting: Sequence[Colu
 # The hot path's statements are built once and run on the driver's cursor (core/prepared.py):
 # building or executing a statement through SQLAlchemy costs more than SQLite takes to run it (B2).
 
+# Whether the person's chat shows the bot's loading animation, which the send ends (one statement
+# fewer per push when none does, as is usual).
+_LOADING = (select(Conversation.id).where(Conversation.account_id == Friendship.account_id,
+                                          Conversation.user_id == Friendship.user_id,
+                                          Conversation.loading_until.is_not(None)).exists().label("loading"))
+
 REACHABLE_NAMED = Prepared(
-    select(Friendship.user_id).select_from(ScopedUserId)
+    select(Friendship.user_id, _LOADING).select_from(ScopedUserId)
     .join(Friendship, Friendship.user_id == ScopedUserId.user_id)
     .join(User, User.id == Friendship.user_id)
     .where(ScopedUserId.provider_id == bindparam("provider_id"),
            ScopedUserId.scoped_id.in_(bindparam("scoped_ids", expanding=True)),
            Friendship.account_id == bindparam("account_id"), Friendship.blocked.is_(False), User.active.is_(True))
     .order_by(Friendship.user_id))
-"""Internal ids, ascending, of the people named by ``U…`` IDs of one provider (``scoped_ids``) whom
-``account_id`` can reach now; another provider's, a non-friend's or a blocker's ID names no one."""
+"""(user_id, loading) of the people named by ``U…`` IDs of one provider (``scoped_ids``) whom
+``account_id`` can reach now, ascending; another provider's, a non-friend's or a blocker's ID names
+no one. ``loading``: their chat shows the loading animation."""
 
 REACHABLE_AMONG = Prepared(
-    select(Friendship.user_id).join(User, User.id == Friendship.user_id)
+    select(Friendship.user_id, _LOADING).join(User, User.id == Friendship.user_id)
     .where(Friendship.account_id == bindparam("account_id"), Friendship.blocked.is_(False), User.active.is_(True),
            Friendship.user_id.in_(bindparam("user_ids", expanding=True)))
     .order_by(Friendship.user_id))
-"""The people among ``user_ids`` (internal ids) whom ``account_id`` can reach now, ascending."""
+"""(user_id, loading) of the people among ``user_ids`` (internal ids) whom ``account_id`` can reach
+now, ascending."""
 
 _TERMS = select(OfficialAccount.id, OfficialAccount.package, OfficialAccount.additional_message_limit,
                 OfficialAccount.timezone).where(OfficialAccount.id == bindparam("account_id"))
 ACCOUNT_TERMS = Prepared(_TERMS)
 """What a send's quota check needs of the account (account_id)."""
-ACCOUNT_TERMS_LOCKED = Prepared(_TERMS.with_for_update())
-"""ACCOUNT_TERMS, holding the account's row (PostgreSQL) so counted sends of one account take turns."""
+
+_USED = (func.coalesce(select(MessageUsage.used).where(
+    MessageUsage.account_id == bindparam("account_id"), MessageUsage.year == bindparam("year"),
+    MessageUsage.month == bindparam("month")).scalar_subquery(), 0)
+    + func.coalesce(select(func.sum(Send.target_count - Send.success_count)).where(
+        Send.account_id == bindparam("account_id"), Send.counted.is_(True),
+        Send.status.in_((WAITING, SENDING))).scalar_subquery(), 0))
+
+QUOTA_USED = Prepared(select(_USED.label("used")))
+"""The month's counted use plus what sends still fanning out hold (account_id, year, month)."""
+
+ACCOUNT_TERMS_AND_USE_LOCKED = Prepared(_TERMS.add_columns(_USED.label("used")).with_for_update())
+"""ACCOUNT_TERMS and QUOTA_USED of the month given (which the caller guesses from the timezone the
+account last had), holding the account's row (PostgreSQL) so counted sends of one account take turns."""
 
 _SEND_COLUMNS = ("account_id", "kind", "counted", "request_id", "retry_key", "messages", "sent_messages",
                  "notification_disabled", "recipients", "status", "target_count", "success_count", "cursor",
@@ -170,15 +190,6 @@ INSERT_DELIVERY = Prepared(insert(Delivery).values(
     {name: bindparam(name, type_=Delivery.__table__.c[name].type)
      for name in ("send_id", "account_id", "user_id", "created_at")}))
 """One delivery row (send_id, account_id, user_id, created_at); run with ``many``."""
-
-QUOTA_USED = Prepared(select(
-    func.coalesce(select(MessageUsage.used).where(
-        MessageUsage.account_id == bindparam("account_id"), MessageUsage.year == bindparam("year"),
-        MessageUsage.month == bindparam("month")).scalar_subquery(), 0)
-    + func.coalesce(select(func.sum(Send.target_count - Send.success_count)).where(
-        Send.account_id == bindparam("account_id"), Send.counted.is_(True),
-        Send.status.in_((WAITING, SENDING))).scalar_subquery(), 0)))
-"""The month's counted use plus what sends still fanning out hold (account_id, year, month)."""
 
 ADD_USAGE = Prepared(update(MessageUsage)
                      .where(MessageUsage.account_id == bindparam("b_account_id"),

@@ -134,6 +134,28 @@ def _quota_used(session: Session, account: AccountTerms) -> int:
     return int(queries.QUOTA_USED.scalar(session, account_id=account.id, year=month.year, month=month.month) or 0)
 
 
+# The timezone each account had when this process last read it: it names the month whose use the
+# hot path reads together with the account's row. Checked against the row; a wrong guess (the first
+# send, a changed timezone) costs one more statement, never a wrong count.
+_TIMEZONE_SEEN: dict[int, str] = {}
+
+
+def _terms_and_use(session: Session, account_id: int, now: datetime) -> tuple[AccountTerms, int]:
+    """The account's quota terms (its row held, so counted sends of one account take turns) and its
+    counted use this month, usually in one statement."""
+    guess = billing.month_of(now, _TIMEZONE_SEEN.get(account_id, "UTC"))
+    account = queries.ACCOUNT_TERMS_AND_USE_LOCKED.one(session, account_id=account_id, year=guess.year,
+                                                       month=guess.month)
+    if billing.month_of(now, account.timezone) == guess:
+        used = int(account.used)
+    else:
+        used = _quota_used(session, account)
+    if len(_TIMEZONE_SEEN) >= 100_000:
+        _TIMEZONE_SEEN.clear()
+    _TIMEZONE_SEEN[account_id] = account.timezone
+    return account, used
+
+
 def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for message in messages:
@@ -197,14 +219,16 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
     messages = [message_json(m) for m in parse_messages(raw_messages)]
     _check_retry_key(session, bot.account_id, retry_key)
     counted = billing.is_counted(kind)
-    # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
-    terms = queries.ACCOUNT_TERMS_LOCKED if counted else queries.ACCOUNT_TERMS
-    account = terms.one(session, account_id=bot.account_id)
-    user_ids: list[int] = reachable.scalars(session, **parameters)
-    if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
-                                                  _quota_used(session, account), len(user_ids)):
-        raise MonthlyLimitReached()
     now = clock.now()
+    if counted:
+        account, used = _terms_and_use(session, bot.account_id, now)
+    else:
+        account, used = queries.ACCOUNT_TERMS.one(session, account_id=bot.account_id), 0
+    people = reachable.rows(session, **parameters)
+    user_ids: list[int] = [person.user_id for person in people]
+    if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
+                                                  used, len(user_ids)):
+        raise MonthlyLimitReached()
     reached = len(user_ids)
     sent = _sent_messages(messages)
     row = {"account_id": account.id, "kind": kind, "counted": counted, "request_id": request_id,
@@ -230,7 +254,9 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
         if counted:
             _count_usage(session, account, reached)
         # A bot's message ends the loading animation it showed these people (LINE).
-        queries.END_LOADING_OF.run(session, b_account_id=account.id, b_user_ids=user_ids)
+        loading = [person.user_id for person in people if person.loading]
+        if loading:
+            queries.END_LOADING_OF.run(session, b_account_id=account.id, b_user_ids=loading)
         publish_after_commit(session, map(person_topic, user_ids), {"type": "messages", "accountId": account.id})
     return Accepted(request_id, sent)
 
