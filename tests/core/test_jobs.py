@@ -224,3 +224,36 @@ def test_a_stopping_worker_hands_unstarted_jobs_back_at_once(db: Database, clock
     assert (row.state, row.attempts, row.locked_by) == (QUEUED, 0, None)
     [again] = claim(db, "w2", lease_seconds=60)  # no lease to wait out
     assert (again.id, again.attempt) == (second, 1)
+
+
+def test_a_claim_costs_the_same_whatever_the_length_of_the_queue(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """A claim walks the index and stops after its batch: with the two due states OR-ed in one
+    WHERE, SQLite collected and sorted the whole queue for every claim. Counted in SQLite's own
+    VM steps (deterministic), not seconds."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's VM step counter")
+    from sqlalchemy import insert
+
+    def steps_of_one_claim() -> int:
+        counted = [0]
+        with db.scope() as session:
+            driver = session.connection().connection.driver_connection
+        driver.set_progress_handler(lambda: counted.__setitem__(0, counted[0] + 1) or 0, 10)
+        try:
+            assert len(claim(db, "w", limit=10)) == 10
+        finally:
+            driver.set_progress_handler(None, 10)
+        return counted[0]
+
+    def queue(count: int) -> None:
+        now = clock.now()
+        with db.scope() as session:
+            session.execute(insert(Job), [{"name": "test.record", "payload": {}, "state": QUEUED, "run_at": now,
+                                           "attempts": 0, "max_attempts": 10, "created_at": now}
+                                          for _ in range(count)])
+
+    queue(100)
+    short = steps_of_one_claim()
+    queue(5_000)
+    long = steps_of_one_claim()
+    assert long < short * 2, (short, long)

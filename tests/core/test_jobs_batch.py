@@ -120,3 +120,79 @@ def test_claim_by_name_takes_only_that_names_jobs(scratch_db: Database) -> None:
         enqueue(session, "test.single", {"key": "s"})
         enqueue(session, "test.batched", {"key": "b"})
     assert [item.name for item in claim(scratch_db, "w", limit=10, name="test.batched")] == ["test.batched"]
+
+
+events: list[str] = []
+
+
+class _Sending:
+    """A batch body's work in flight: completes when the test says so."""
+
+    def __init__(self, keys: list[str], failed: dict[int, str]) -> None:
+        self.keys, self.failed = keys, failed
+
+    def complete(self) -> dict[int, str]:
+        events.append(f"complete {self.keys[0]}..{self.keys[-1]}")
+        return self.failed
+
+
+@jobs.batch_job("test.in_flight", size=10)
+def in_flight(db: Database, claimed: list[Claimed]) -> _Sending:
+    keys = [item.payload["key"] for item in claimed]
+    events.append(f"start {keys[0]}..{keys[-1]}")
+    return _Sending(keys, {item.id: "refused" for item in claimed if item.payload["key"] in failing})
+
+
+@jobs.job("test.in_flight")
+def one_in_flight(db: Database, *, key: str) -> None:
+    events.append(f"alone {key}")
+
+
+def test_a_batch_in_flight_is_completed_after_the_next_batch_started(scratch_db: Database) -> None:
+    """The network time of one batch overlaps the next batch's database work: the Worker starts
+    batch n+1 before it completes batch n, completes the last one when nothing else is due, and
+    every job ends as its body said."""
+    _reset()
+    events.clear()
+    failing.add("k13")
+    with scratch_db.scope() as session:
+        for n in range(10, 40):
+            enqueue(session, "test.in_flight", {"key": f"k{n}"}, max_attempts=1)
+    worker = Worker(scratch_db, batch=10, poll_seconds=0.05)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: len(events) >= 6)
+        wait_until(lambda: QUEUED not in states(scratch_db).values() and "running" not in states(scratch_db).values())
+    finally:
+        worker.stop()
+        thread.join(10)
+    assert events[:6] == ["start k10..k19", "start k20..k29", "complete k10..k19",
+                          "start k30..k39", "complete k20..k29", "complete k30..k39"]
+    final = states(scratch_db)
+    assert final.pop("k13") == FAILED and set(final.values()) == {DONE}
+    assert worker._held == set()
+
+
+def test_a_stopping_worker_completes_the_batch_in_flight(scratch_db: Database) -> None:
+    _reset()
+    events.clear()
+    with scratch_db.scope() as session:
+        for n in range(10, 20):
+            enqueue(session, "test.in_flight", {"key": f"k{n}"})
+    worker = Worker(scratch_db, batch=10, poll_seconds=5)
+    original = jobs.claim
+
+    def stop_after_the_first_claim(*args, **kwargs):  # type: ignore[no-untyped-def]
+        claimed = original(*args, **kwargs)
+        if any(event.startswith("start") for event in events):
+            worker.stop()
+        return claimed
+
+    jobs.claim = stop_after_the_first_claim  # type: ignore[assignment]
+    try:
+        worker.run()
+    finally:
+        jobs.claim = original  # type: ignore[assignment]
+    assert events == ["start k10..k19", "complete k10..k19"]
+    assert set(states(scratch_db).values()) == {DONE}

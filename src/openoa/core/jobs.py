@@ -16,13 +16,25 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import JSON, Index, Integer, String, Text, or_, select, tuple_, update
+from sqlalchemy import (
+    JSON,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from openoa.core import clock, heap, ids
 from openoa.core.db import Base, Database, UTCDateTime, on_commit
+from openoa.core.prepared import Prepared
 
 log = logging.getLogger("openoa.jobs")
 
@@ -52,9 +64,21 @@ class Job(Base):
 
 
 JobFunction = Callable[..., None]
+
+
+class InFlight(Protocol):
+    """A batch body's work still going on off the runner's thread (its network calls in flight)."""
+
+    def complete(self) -> dict[int, str]:
+        """Wait for it, record it, and answer like a batch body: {job id: error} of the failed."""
+        ...
+
+
 # A batch body gets every claimed job of its name at once and answers, for each job that
-# failed, its error text; the jobs it does not name succeeded.
-BatchFunction = Callable[[Database, list["Claimed"]], dict[int, str]]
+# failed, its error text; the jobs it does not name succeeded. It may answer with an
+# ``InFlight`` instead: a Worker then claims and starts the next batch before completing it,
+# so the network and the database work overlap across batches.
+BatchFunction = Callable[[Database, list["Claimed"]], "dict[int, str] | InFlight"]
 _registry: dict[str, JobFunction] = {}
 _batch_registry: dict[str, tuple[BatchFunction, int]] = {}
 _wake = threading.Event()
@@ -109,30 +133,48 @@ class Claimed:
     max_attempts: int
 
 
+def _claim_statement(*, named: bool) -> Prepared:
+    """Claim up to ``limit`` due jobs (only jobs called ``name`` when ``named``) for ``b_worker``.
+
+    Two index walks, each stopping after ``limit`` rows, merged: one WHERE with the two states
+    OR-ed made SQLite collect and sort every due job for each claim — the whole queue, every time
+    (B3). Expired leases are few: only jobs whose worker died. Built once (core/prepared.py):
+    building it per claim cost more than running it.
+    """
+    now = bindparam("now", type_=Job.__table__.c.run_at.type)
+    limit = bindparam("limit", type_=Integer())
+    branches = []
+    for state, due_now in ((QUEUED, Job.run_at <= now), (RUNNING, Job.lease_until < now)):
+        branch = (select(Job.id, Job.run_at).where(Job.state == state, due_now)
+                  .order_by(Job.run_at, Job.id).limit(limit).with_for_update(skip_locked=True))
+        if named:
+            branch = branch.where(Job.name == bindparam("name", type_=String()))
+        one = branch.subquery()
+        branches.append(select(one.c.id, one.c.run_at))
+    merged = union_all(*branches).subquery()
+    due = select(merged.c.id).order_by(merged.c.run_at, merged.c.id).limit(limit)
+    return Prepared(
+        update(Job)
+        .where(Job.id.in_(due.scalar_subquery()))
+        .values(state=RUNNING, locked_by=bindparam("b_worker", type_=String()), attempts=Job.attempts + 1,
+                lease_until=bindparam("b_lease_until", type_=Job.__table__.c.lease_until.type))
+        .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts))
+
+
+_CLAIM = {False: _claim_statement(named=False), True: _claim_statement(named=True)}
+
+
 def claim(db: Database, worker: str, *, limit: int = 10, lease_seconds: float = 60.0,
           name: str | None = None) -> list[Claimed]:
     """Take up to ``limit`` due jobs (or jobs whose lease expired) for ``worker``; only jobs
     called ``name`` when given."""
     now = clock.now()
-    due = (
-        select(Job.id)
-        .where(or_((Job.state == QUEUED) & (Job.run_at <= now),
-                   (Job.state == RUNNING) & (Job.lease_until < now)))
-        .order_by(Job.run_at, Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    parameters = {"now": now, "limit": limit, "b_worker": worker,
+                  "b_lease_until": now + timedelta(seconds=lease_seconds)}
     if name is not None:
-        due = due.where(Job.name == name)
-    stmt = (
-        update(Job)
-        .where(Job.id.in_(due.scalar_subquery()))
-        .values(state=RUNNING, locked_by=worker, attempts=Job.attempts + 1,
-                lease_until=now + timedelta(seconds=lease_seconds))
-        .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
-    )
+        parameters["name"] = name
     with db.scope() as session:
-        rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
+        rows = _CLAIM[name is not None].rows(session, **parameters)
     return sorted((Claimed(r.id, r.name, r.payload or {}, r.attempts, r.max_attempts) for r in rows),
                   key=lambda c: c.id)
 
@@ -184,6 +226,16 @@ def run_claimed(db: Database, item: Claimed, worker: str) -> str:
     return DONE
 
 
+@dataclass
+class StartedBatch:
+    """A batch begun by :func:`start_claimed_batch`, to be ended by :func:`finish_claimed_batch`."""
+
+    items: list[Claimed]
+    states: dict[int, str]  # jobs already settled (past their attempts)
+    runnable: list[Claimed]
+    outcome: dict[int, str] | InFlight
+
+
 def run_claimed_batch(db: Database, items: list[Claimed], worker: str) -> dict[int, str]:
     """Run claimed jobs of one batch-registered name together; returns each job's state written.
 
@@ -191,9 +243,11 @@ def run_claimed_batch(db: Database, items: list[Claimed], worker: str) -> dict[i
     statement, fenced like :func:`run_claimed` by (worker, attempt); a failure is retried with
     back-off or failed, one by one, as :func:`run_claimed` does.
     """
-    if not items:
-        return {}
-    fn, _size = _batch_registry[items[0].name]
+    return finish_claimed_batch(db, start_claimed_batch(db, items, worker), worker)
+
+
+def start_claimed_batch(db: Database, items: list[Claimed], worker: str) -> StartedBatch:
+    """The first half of :func:`run_claimed_batch`: settle the jobs past their attempts, call the body."""
     states: dict[int, str] = {}
     runnable = []
     for item in items:
@@ -203,13 +257,28 @@ def run_claimed_batch(db: Database, items: list[Claimed], worker: str) -> dict[i
             states[item.id] = FAILED
         else:
             runnable.append(item)
-    if not runnable:
-        return states
-    try:
-        errors = fn(db, runnable)
-    except Exception:
-        error = traceback.format_exc(limit=5)
-        errors = {item.id: error for item in runnable}
+    outcome: dict[int, str] | InFlight = {}
+    if runnable:
+        fn, _size = _batch_registry[runnable[0].name]
+        try:
+            outcome = fn(db, runnable)
+        except Exception:
+            error = traceback.format_exc(limit=5)
+            outcome = {item.id: error for item in runnable}
+    return StartedBatch(items, states, runnable, outcome)
+
+
+def finish_claimed_batch(db: Database, started: StartedBatch, worker: str) -> dict[int, str]:
+    """The second half of :func:`run_claimed_batch`: complete the body's work, write each job's state."""
+    states, runnable = started.states, started.runnable
+    if isinstance(started.outcome, dict):
+        errors = started.outcome
+    else:
+        try:
+            errors = started.outcome.complete()
+        except Exception:
+            error = traceback.format_exc(limit=5)
+            errors = {item.id: error for item in runnable}
     for item in runnable:
         if item.id in errors:
             log.warning("job %s #%s failed (attempt %s)", item.name, item.id, item.attempt)
@@ -297,40 +366,84 @@ class Worker:
         heap.settle()
         beat = threading.Thread(target=self._heartbeat, name=f"{self.name}-heartbeat", daemon=True)
         beat.start()
-        while not self.stopping.is_set():
-            try:
-                batch = claim(self.db, self.name, limit=self.batch, lease_seconds=self.lease_seconds)
-                units = self._units(batch)
-            except Exception:
-                log.exception("claiming jobs failed; retrying")
-                batch, units = [], []
-            # The whole batch is held from the claim on: a long first job must not let the
-            # leases of the jobs queued behind it expire (another worker would run them too).
-            with self._lock:
-                self._held.update(item.id for unit in units for item in unit)
-            for position, unit in enumerate(units):
-                if self.stopping.is_set():
-                    # Stopping: the rest of the batch goes back now, not after its lease.
-                    try:
-                        release(self.db, self.name, [i.id for rest in units[position:] for i in rest])
-                    except Exception:
-                        log.exception("releasing unstarted jobs failed; their leases will expire")
-                    break
+        # A batch whose body answered InFlight: ended once the next batch has started (or when
+        # nothing else is due), so its network time overlaps the next batch's database work.
+        in_flight: tuple[list[Claimed], StartedBatch] | None = None
+        try:
+            while not self.stopping.is_set():
                 try:
+                    batch = claim(self.db, self.name, limit=self.batch, lease_seconds=self.lease_seconds)
+                    units = self._units(batch)
+                except Exception:
+                    log.exception("claiming jobs failed; retrying")
+                    batch, units = [], []
+                # The whole batch is held from the claim on: a long first job must not let the
+                # leases of the jobs queued behind it expire (another worker would run them too).
+                with self._lock:
+                    self._held.update(item.id for unit in units for item in unit)
+                for position, unit in enumerate(units):
+                    if self.stopping.is_set():
+                        # Stopping: the rest of the batch goes back now, not after its lease.
+                        self._release([i.id for rest in units[position:] for i in rest])
+                        break
                     if unit[0].name in _batch_registry:
-                        run_claimed_batch(self.db, unit, self.name)
-                    else:
+                        started = self._start(unit)
+                        if started is None:
+                            continue
+                        self._end(in_flight)  # its network time overlapped this batch's start
+                        in_flight = (unit, started)
+                        if isinstance(started.outcome, dict):  # done already: nothing to overlap
+                            self._end(in_flight)
+                            in_flight = None
+                        continue
+                    self._end(in_flight)
+                    in_flight = None
+                    try:
                         run_claimed(self.db, unit[0], self.name)
-                except Exception:  # e.g. the database went away; the lease expires and it is retried
-                    log.exception("recording the outcome of job %s #%s failed", unit[0].name, unit[0].id)
-                finally:
-                    with self._lock:
-                        self._held.difference_update(item.id for item in unit)
-            with self._lock:
-                self._held.difference_update(item.id for unit in units for item in unit)
-            if not batch:
-                _wake.wait(self.poll_seconds)
-                _wake.clear()
+                    except Exception:  # e.g. the database went away; the lease expires and it is retried
+                        log.exception("recording the outcome of job %s #%s failed", unit[0].name, unit[0].id)
+                    finally:
+                        self._let_go(unit)
+                if not batch:
+                    if in_flight is not None:  # nothing else due: end it now rather than after a poll
+                        self._end(in_flight)
+                        in_flight = None
+                        continue
+                    _wake.wait(self.poll_seconds)
+                    _wake.clear()
+        finally:
+            self._end(in_flight)
+
+    def _start(self, unit: list[Claimed]) -> StartedBatch | None:
+        try:
+            return start_claimed_batch(self.db, unit, self.name)
+        except Exception:  # e.g. the database went away; the leases expire and they are retried
+            log.exception("starting the batch of job %s #%s failed", unit[0].name, unit[0].id)
+            self._let_go(unit)
+            return None
+
+    def _end(self, begun: tuple[list[Claimed], StartedBatch] | None) -> None:
+        if begun is None:
+            return
+        unit, started = begun
+        try:
+            finish_claimed_batch(self.db, started, self.name)
+        except Exception:  # e.g. the database went away; the leases expire and they are retried
+            log.exception("recording the outcome of job %s #%s failed", unit[0].name, unit[0].id)
+        finally:
+            self._let_go(unit)
+
+    def _let_go(self, unit: list[Claimed]) -> None:
+        with self._lock:
+            self._held.difference_update(item.id for item in unit)
+
+    def _release(self, job_ids: list[int]) -> None:
+        try:
+            release(self.db, self.name, job_ids)
+        except Exception:
+            log.exception("releasing unstarted jobs failed; their leases will expire")
+        with self._lock:
+            self._held.difference_update(job_ids)
 
     def _units(self, batch: list[Claimed]) -> list[list[Claimed]]:
         """What to run in turn: one job alone, or every claimed job of a batch-registered name
