@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openoa.accounts.models import BusinessId
@@ -78,19 +78,17 @@ def test_the_checkpointer_moves_the_write_ahead_log_into_the_file(scratch_db: Da
     if scratch_db.dialect != "sqlite":
         assert scratch_db.start_checkpointer() is None
         return
-    with scratch_db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # this connection's commits leave the log alone
-        for n in range(200):
-            conn.execute(insert(job_effects).values(key=f"k{n}", worker="w" * 500))
-            conn.commit()
-        checkpointer = scratch_db.start_checkpointer()
-        assert checkpointer is not None
-        try:
-            in_log, moved = checkpointer.checkpoint()
-        finally:
-            checkpointer.stop()
-        assert in_log > 0 and moved == in_log
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
+    for n in range(200):
+        with scratch_db.scope() as session:
+            session.execute(text("PRAGMA wal_autocheckpoint=0"))  # these commits leave the log alone
+            session.execute(insert(job_effects).values(key=f"k{n}", worker="w" * 500))
+    checkpointer = scratch_db.start_checkpointer()
+    assert checkpointer is not None
+    try:
+        in_log, moved = checkpointer.checkpoint()
+    finally:
+        checkpointer.stop()
+    assert in_log > 0 and moved == in_log
     assert committed_effects(scratch_db) == 200
 
 
