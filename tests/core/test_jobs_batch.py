@@ -128,19 +128,20 @@ events: list[str] = []
 class _Sending:
     """A batch body's work in flight: completes when the test says so."""
 
-    def __init__(self, keys: list[str], failed: dict[int, str]) -> None:
-        self.keys, self.failed = keys, failed
+    def __init__(self, db: Database, keys: list[str], failed: dict[int, str]) -> None:
+        self.db, self.keys, self.failed = db, keys, failed
 
-    def complete(self) -> dict[int, str]:
+    def complete(self, settle: jobs.Settle) -> None:
         events.append(f"complete {self.keys[0]}..{self.keys[-1]}")
-        return self.failed
+        with self.db.scope() as session:
+            settle(session, self.failed)
 
 
 @jobs.batch_job("test.in_flight", size=10)
 def in_flight(db: Database, claimed: list[Claimed]) -> _Sending:
     keys = [item.payload["key"] for item in claimed]
     events.append(f"start {keys[0]}..{keys[-1]}")
-    return _Sending(keys, {item.id: "refused" for item in claimed if item.payload["key"] in failing})
+    return _Sending(db, keys, {item.id: "refused" for item in claimed if item.payload["key"] in failing})
 
 
 @jobs.job("test.in_flight")
@@ -195,4 +196,75 @@ def test_a_stopping_worker_completes_the_batch_in_flight(scratch_db: Database) -
     finally:
         jobs.claim = original  # type: ignore[assignment]
     assert events == ["start k10..k19", "complete k10..k19"]
+    assert set(states(scratch_db).values()) == {DONE}
+
+
+class _Broken:
+    def __init__(self, db: Database, *, settles: bool) -> None:
+        self.db, self.settles = db, settles
+
+    def complete(self, settle: jobs.Settle) -> None:
+        with self.db.scope() as session:
+            if self.settles:
+                settle(session, {})
+                raise RuntimeError("the recording transaction failed")
+
+
+@jobs.batch_job("test.breaks_after_settling", size=10)
+def breaks_after_settling(db: Database, claimed: list[Claimed]) -> _Broken:
+    return _Broken(db, settles=True)
+
+
+@jobs.batch_job("test.never_settles", size=10)
+def never_settles(db: Database, claimed: list[Claimed]) -> _Broken:
+    return _Broken(db, settles=False)
+
+
+def test_a_batch_whose_recording_fails_is_retried_not_done(scratch_db: Database) -> None:
+    """The jobs' states commit with what the batch recorded: a recording that fails after settling
+    leaves no job done — each goes back to the queue with the error."""
+    with scratch_db.scope() as session:
+        for n in range(3):
+            enqueue(session, "test.breaks_after_settling", {"key": str(n)})
+    held = claim(scratch_db, "w", limit=10, name="test.breaks_after_settling")
+    assert set(run_claimed_batch(scratch_db, held, "w").values()) == {QUEUED}
+    with scratch_db.scope() as session:
+        rows = session.scalars(select(Job)).all()
+        assert {row.state for row in rows} == {QUEUED}
+        assert all("the recording transaction failed" in (row.last_error or "") for row in rows)
+
+
+def test_a_batch_that_completes_without_settling_is_retried(scratch_db: Database) -> None:
+    with scratch_db.scope() as session:
+        enqueue(session, "test.never_settles", {"key": "a"})
+    held = claim(scratch_db, "w", limit=10, name="test.never_settles")
+    assert list(run_claimed_batch(scratch_db, held, "w").values()) == [QUEUED]
+    with scratch_db.scope() as session:
+        assert "without settling" in (session.scalars(select(Job)).one().last_error or "")
+
+
+def test_after_a_full_batch_the_worker_claims_a_whole_batch_at_once(scratch_db: Database) -> None:
+    """No top-up round trip while a batch name's jobs keep coming; back to the usual claim after."""
+    _reset()
+    with scratch_db.scope() as session:
+        for n in range(60):
+            enqueue(session, "test.batched", {"key": str(n)})
+    worker = Worker(scratch_db, batch=5, poll_seconds=5)
+    original = jobs.claim
+    asked: list[tuple[int, str | None]] = []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append((kwargs["limit"], kwargs.get("name")))
+        claimed = original(*args, **kwargs)
+        if not claimed and kwargs.get("name") is None:
+            worker.stop()
+        return claimed
+
+    jobs.claim = watched  # type: ignore[assignment]
+    try:
+        worker.run()
+    finally:
+        jobs.claim = original  # type: ignore[assignment]
+    assert asked == [(5, None), (20, "test.batched"), (25, None), (25, None), (15, "test.batched"), (5, None)]
+    assert [len(c) for c in calls] == [25, 25, 10]
     assert set(states(scratch_db).values()) == {DONE}

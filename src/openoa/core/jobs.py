@@ -66,18 +66,24 @@ class Job(Base):
 JobFunction = Callable[..., None]
 
 
+# Writes the jobs' states of a batch in the session given: {job id: error} of the failed ones.
+Settle = Callable[[Session, dict[int, str]], None]
+
+
 class InFlight(Protocol):
     """A batch body's work still going on off the runner's thread (its network calls in flight)."""
 
-    def complete(self) -> dict[int, str]:
-        """Wait for it, record it, and answer like a batch body: {job id: error} of the failed."""
+    def complete(self, settle: Settle) -> None:
+        """Wait for the work and record it, calling ``settle(session, errors)`` in the recording
+        transaction, so what was done and the jobs' states commit together."""
         ...
 
 
 # A batch body gets every claimed job of its name at once and answers, for each job that
 # failed, its error text; the jobs it does not name succeeded. It may answer with an
 # ``InFlight`` instead: a Worker then claims and starts the next batch before completing it,
-# so the network and the database work overlap across batches.
+# so the network and the database work overlap across batches, and the jobs' states are
+# written in the transaction that records the work.
 BatchFunction = Callable[[Database, list["Claimed"]], "dict[int, str] | InFlight"]
 _registry: dict[str, JobFunction] = {}
 _batch_registry: dict[str, tuple[BatchFunction, int]] = {}
@@ -180,13 +186,18 @@ def claim(db: Database, worker: str, *, limit: int = 10, lease_seconds: float = 
 
 
 def _finish(db: Database, item: Claimed, worker: str, values: dict[str, Any]) -> bool:
+    with db.scope() as session:
+        return _finish_in(session, item, worker, values)
+
+
+def _finish_in(session: Session, item: Claimed, worker: str, values: dict[str, Any]) -> bool:
+    """Write a claimed job's outcome, fenced by (worker, attempt); False when its lease passed on."""
     stmt = (update(Job)
             .where(Job.id == item.id, Job.locked_by == worker, Job.attempts == item.attempt,
                    Job.state == RUNNING)
             .values(**values))
-    with db.scope() as session:
-        result = session.execute(stmt, execution_options={"synchronize_session": False})
-        return bool(getattr(result, "rowcount", 0))
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def backoff_seconds(attempt: int) -> int:
@@ -269,27 +280,44 @@ def start_claimed_batch(db: Database, items: list[Claimed], worker: str) -> Star
 
 
 def finish_claimed_batch(db: Database, started: StartedBatch, worker: str) -> dict[int, str]:
-    """The second half of :func:`run_claimed_batch`: complete the body's work, write each job's state."""
+    """The second half of :func:`run_claimed_batch`: complete the body's work, write each job's state
+    (in the body's recording transaction when it answered ``InFlight``)."""
     states, runnable = started.states, started.runnable
-    if isinstance(started.outcome, dict):
-        errors = started.outcome
-    else:
-        try:
-            errors = started.outcome.complete()
-        except Exception:
-            error = traceback.format_exc(limit=5)
-            errors = {item.id: error for item in runnable}
+    if not runnable:
+        return states
+    outcome = started.outcome
+    if isinstance(outcome, dict):
+        with db.scope() as session:
+            states.update(_settle(session, runnable, outcome, worker))
+        return states
+    settled: dict[int, str] = {}
+    try:
+        outcome.complete(lambda session, errors: settled.update(_settle(session, runnable, errors, worker)))
+        if not settled:
+            raise RuntimeError("the batch body completed without settling its jobs")
+    except Exception:
+        error = traceback.format_exc(limit=5)
+        with db.scope() as session:
+            settled = _settle(session, runnable, {item.id: error for item in runnable}, worker)
+    states.update(settled)
+    return states
+
+
+def _settle(session: Session, runnable: list[Claimed], errors: dict[int, str], worker: str) -> dict[int, str]:
+    """Each job's state after its batch: the failed retried with back-off or failed, one by one as
+    :func:`run_claimed` does; the rest done in one statement, fenced by (worker, attempt)."""
+    states: dict[int, str] = {}
     for item in runnable:
         if item.id in errors:
             log.warning("job %s #%s failed (attempt %s)", item.name, item.id, item.attempt)
             if item.attempt >= item.max_attempts:
-                _finish(db, item, worker, {"state": FAILED, "finished_at": clock.now(), "locked_by": None,
-                                           "last_error": errors[item.id]})
+                _finish_in(session, item, worker, {"state": FAILED, "finished_at": clock.now(), "locked_by": None,
+                                                   "last_error": errors[item.id]})
                 states[item.id] = FAILED
             else:
-                _finish(db, item, worker, {"state": QUEUED, "locked_by": None, "lease_until": None,
-                                           "last_error": errors[item.id],
-                                           "run_at": clock.now() + timedelta(seconds=backoff_seconds(item.attempt))})
+                _finish_in(session, item, worker, {
+                    "state": QUEUED, "locked_by": None, "lease_until": None, "last_error": errors[item.id],
+                    "run_at": clock.now() + timedelta(seconds=backoff_seconds(item.attempt))})
                 states[item.id] = QUEUED
     succeeded = [item for item in runnable if item.id not in errors]
     if succeeded:
@@ -298,8 +326,7 @@ def finish_claimed_batch(db: Database, started: StartedBatch, worker: str) -> di
                        Job.locked_by == worker, Job.state == RUNNING)
                 .values(state=DONE, finished_at=clock.now(), locked_by=None, lease_until=None)
                 .returning(Job.id))
-        with db.scope() as session:
-            finished = set(session.scalars(stmt, execution_options={"synchronize_session": False}))
+        finished = set(session.scalars(stmt, execution_options={"synchronize_session": False}))
         for item in succeeded:
             if item.id in finished:
                 states[item.id] = DONE
@@ -340,6 +367,7 @@ class Worker:
         self.db = db
         self.name = name or ids.worker_id()
         self.batch = batch
+        self._claim_size = batch
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
@@ -372,7 +400,7 @@ class Worker:
         try:
             while not self.stopping.is_set():
                 try:
-                    batch = claim(self.db, self.name, limit=self.batch, lease_seconds=self.lease_seconds)
+                    batch = claim(self.db, self.name, limit=self._claim_size, lease_seconds=self.lease_seconds)
                     units = self._units(batch)
                 except Exception:
                     log.exception("claiming jobs failed; retrying")
@@ -466,6 +494,10 @@ class Worker:
                                        name=name))
                 except Exception:  # what was claimed already still runs
                     log.exception("claiming more %s jobs failed", name)
+        # A full batch says more of its kind are queued: the next claim asks for a whole one at
+        # once, saving the top-up's round trip (a durable commit on PostgreSQL).
+        full = [_batch_registry[name][1] for name, group in groups.items() if len(group) >= _batch_registry[name][1]]
+        self._claim_size = max([self.batch, *full])
         return units
 
     def stop(self) -> None:

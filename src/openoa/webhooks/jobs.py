@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from openoa.core.db import Database
-from openoa.core.jobs import Claimed, batch_job, job
+from openoa.core.jobs import Claimed, Settle, batch_job, job
 from openoa.integrations.ports import PostOutcome
 from openoa.integrations.webhook_sender import current_webhook_sender, submit_all
 from openoa.webhooks import batch, rules, service
@@ -43,20 +43,22 @@ def deliver(db: Database, *, event_id: int, attempt: int = 1) -> None:
 
 @dataclass
 class Sending:
-    """A batch's POSTs in flight; :meth:`complete` waits for them and records every outcome."""
+    """A batch's POSTs in flight; :meth:`complete` waits for them and records every outcome
+    together with the jobs' states."""
 
     db: Database
     deliveries: list[Delivery]
     outcomes: Future[list[PostOutcome]] | None
     errors: dict[int, str]
 
-    def complete(self) -> dict[int, str]:
+    def complete(self, settle: Settle) -> None:
+        results = []
         if self.outcomes is not None:
             results = list(zip(self.deliveries, self.outcomes.result(rules.DELIVERY_TIMEOUT_SECONDS + 10),
                                strict=True))
-            with self.db.scope() as session:
-                batch.record_deliveries(session, results)
-        return self.errors
+        with self.db.scope() as session:
+            batch.record_deliveries(session, results)
+            settle(session, self.errors)
 
 
 @batch_job(service.DELIVER_JOB, size=BATCH)
