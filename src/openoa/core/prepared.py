@@ -128,10 +128,13 @@ class Prepared:
         """The first column of every row."""
         return [row[0] for row in self.rows(session, **params)]
 
-    def run(self, session: Session, **params: Any) -> None:
-        """Run a statement that returns no rows (UPDATE, DELETE)."""
+    def run(self, session: Session, **params: Any) -> int:
+        """Run a statement that returns no rows (UPDATE, DELETE); answers the rows it changed."""
         cursor, _ = self._cursor(session, params)
-        cursor.close()
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
 
     def many(self, session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
         """Run the statement once per parameter set (``executemany``): inserts without RETURNING."""

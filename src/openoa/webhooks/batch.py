@@ -9,17 +9,16 @@ through ``record_delivery`` itself, so its redelivery is queued exactly as for o
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openoa.channels import rules as channel_rules
-from openoa.channels.models import Channel
 from openoa.core import clock
 from openoa.core.security import hash_token
 from openoa.integrations.ports import PostOutcome
-from openoa.webhooks import rules
-from openoa.webhooks.models import ReplyToken, WebhookDelivery, WebhookEvent
+from openoa.webhooks import queries, rules
+from openoa.webhooks.models import ReplyToken
 from openoa.webhooks.schemas import Delivery
 from openoa.webhooks.service import record_delivery
 
@@ -27,9 +26,7 @@ Attempt = tuple[int, int]  # (event pk, attempt number)
 
 
 def _recorded(session: Session, attempts: list[Attempt]) -> set[Attempt]:
-    event_ids = {event_pk for event_pk, _ in attempts}
-    rows = session.execute(select(WebhookDelivery.event_id, WebhookDelivery.attempt)
-                           .where(WebhookDelivery.event_id.in_(event_ids))).all()
+    rows = queries.RECORDED_ATTEMPTS.rows(session, event_ids=sorted({event_pk for event_pk, _ in attempts}))
     return {(event_pk, attempt) for event_pk, attempt in rows}
 
 
@@ -44,10 +41,8 @@ def _renew_reply_tokens(session: Session, tokens: list[str]) -> None:
     recent = until - rules.REDELIVERED_REPLY_TOKEN_LIMIT
     hashes = {hash_token(t) for t in tokens}
     unused = (ReplyToken.token_hash.in_(hashes), ReplyToken.used_at.is_(None))
-    renewed_now = session.execute(update(ReplyToken).where(*unused, ReplyToken.created_at >= recent,
-                                                           ReplyToken.expires_at < until)
-                                  .values(expires_at=until), execution_options={"synchronize_session": False})
-    if getattr(renewed_now, "rowcount", -1) == len(hashes):  # every token was recent: nothing older to do
+    renewed_now = queries.RENEW_RECENT_REPLY_TOKENS.run(session, b_hashes=sorted(hashes), b_recent=recent, b_until=until)
+    if renewed_now == len(hashes):  # every token was recent: nothing older to do
         return
     older = session.execute(select(ReplyToken.id, ReplyToken.created_at, ReplyToken.expires_at)
                             .where(*unused, ReplyToken.created_at < recent)).all()
@@ -64,11 +59,10 @@ def prepare_deliveries(session: Session, attempts: list[Attempt]) -> dict[Attemp
     wanted = [a for a in dict.fromkeys(attempts) if a not in recorded]
     if not wanted:
         return {}
-    rows = session.execute(select(WebhookEvent.id, WebhookEvent.account_id, WebhookEvent.payload)
-                           .where(WebhookEvent.id.in_({event_pk for event_pk, _ in wanted}))).all()
+    rows = queries.EVENTS.rows(session, event_ids=sorted({event_pk for event_pk, _ in wanted}))
     events = {pk: (account_id, payload) for pk, account_id, payload in rows}
-    channels = {c.account_id: c for c in session.scalars(select(Channel).where(
-        Channel.account_id.in_({account_id for account_id, _ in events.values()})))}
+    channels = {c.account_id: c for c in queries.CHANNELS.rows(
+        session, account_ids=sorted({account_id for account_id, _ in events.values()}))}
     ready: dict[Attempt, Delivery] = {}
     tokens: list[str] = []
     for event_pk, attempt in wanted:
@@ -104,7 +98,7 @@ def record_deliveries(session: Session, results: list[tuple[Delivery, PostOutcom
     if succeeded:
         try:
             with session.begin_nested():
-                session.execute(insert(WebhookDelivery), [_row(d, o) for d, o in succeeded])
+                queries.INSERT_DELIVERY.many(session, [_row(d, o) for d, o in succeeded])
         except IntegrityError:  # another run recorded some of them meanwhile: one by one, skipping those
             for delivery, outcome in succeeded:
                 record_delivery(session, delivery, outcome)
