@@ -54,7 +54,7 @@ from openoa.channels.rules import ResponseMode
 from openoa.core import clock, ids
 from openoa.core.access import SYSTEM
 from openoa.core.db import Database, upgrade
-from openoa.core.jobs import QUEUED, RUNNING, Job, Worker
+from openoa.core.jobs import QUEUED, RUNNING, Job, Worker, default_runners
 from openoa.friends import service as friends
 from openoa.integrations.webhook_sender import current_webhook_sender
 from openoa.modules import load_job_modules
@@ -140,10 +140,13 @@ def run_worker(db: Database, reader: Engine, account_id: int, total: int, *, bat
     """Run the real job runner until every event's 2xx is recorded; seconds from its start to the
     last 2xx recorded (the poll below only watches; its interval does not count)."""
     load_job_modules()
-    worker = Worker(db, batch=batch, poll_seconds=0.05)
+    # As many loops as `openoa worker` runs on this database (core.jobs.default_runners).
+    workers = [Worker(db, batch=batch, poll_seconds=0.05) for _ in range(default_runners(db.dialect))]
     started = clock.now()
-    thread = threading.Thread(target=worker.run, name="bench-worker", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=one.run, name=f"bench-worker-{n}", daemon=True)
+               for n, one in enumerate(workers)]
+    for thread in threads:
+        thread.start()
     done, last = 0, None
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -153,13 +156,15 @@ def run_worker(db: Database, reader: Engine, account_id: int, total: int, *, bat
                 time.sleep(0.2)
                 done, last = recorded_2xx(reader, account_id)
                 progress.update(task, completed=done)
-                if not thread.is_alive() or (done < total and not pending(db)
+                if not all(thread.is_alive() for thread in threads) or (done < total and not pending(db)
                                              and recorded_2xx(reader, account_id)[0] < total):
                     raise RuntimeError(f"the runner stopped short: {done:,} of {total:,} deliveries recorded "
                                        "(see the jobs table's last_error)")
     finally:
-        worker.stop()
-        thread.join(30)
+        for one in workers:
+            one.stop()
+        for thread in threads:
+            thread.join(30)
     assert last is not None
     return (last.replace(tzinfo=UTC) - started).total_seconds()
 
@@ -246,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"goal: ratio ≥ {GOAL_RATIO}")
     kind = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     console.print(f"[dim]{kind}; storing the events took {store_seconds:.2f} s (not timed); worker batch "
-                  f"{args.batch}; {'runner and baseline on core 0, sink on core 1' if can_pin() else 'not pinned'}; "
+                  f"{args.batch}, {default_runners('postgresql' if kind == 'PostgreSQL' else 'sqlite')} loop(s) "
+                  f"as `openoa worker` runs; {'runner and baseline on core 0, sink on core 1' if can_pin() else 'not pinned'}; "
                   f"{versions('aiohttp', 'sqlalchemy')}; Python {sys.version.split()[0]}[/dim]")
     return 0
 

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select
 
 from openoa.core.clock import SystemClock
 from openoa.core.db import Database, upgrade
-from openoa.core.jobs import DONE, Job, enqueue
+from openoa.core.jobs import DONE, Job, default_runners, enqueue
 
 pytestmark = pytest.mark.slow
 
@@ -123,15 +123,16 @@ def test_serve_refuses_a_port_out_of_range(openoa: Openoa) -> None:
     assert proc.returncode == 2 and "--port" in output and "Traceback" not in output
 
 
-@pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT])
-def test_worker_runs_due_jobs_and_stops_gracefully(openoa: Openoa, stop_with: signal.Signals) -> None:
+@pytest.mark.parametrize(("stop_with", "runners"), [(signal.SIGTERM, None), (signal.SIGINT, 3)])
+def test_worker_runs_due_jobs_and_stops_gracefully(openoa: Openoa, stop_with: signal.Signals,
+                                                   runners: int | None) -> None:
     upgrade(openoa.url)
     db = Database.from_url(openoa.url)
     # The worker runs on the system clock; the test's fake clock is earlier, so queue by the real one.
     with db.scope() as s:
         job_id = enqueue(s, "mail.send", {"to": "pim@example.com", "subject": "Hello", "body": "Hi"},
                          run_at=SystemClock().now() - timedelta(seconds=1)).id
-    worker = openoa.start("worker", "--batch", "5")
+    worker = openoa.start("worker", "--batch", "5", *(["--runners", str(runners)] if runners else []))
 
     def done() -> bool:
         assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
@@ -144,5 +145,7 @@ def test_worker_runs_due_jobs_and_stops_gracefully(openoa: Openoa, stop_with: si
     output, _ = worker.communicate(timeout=30)
     db.engine.dispose()
     assert worker.returncode == 0, output
-    assert "stopping after the job in hand" in output and "stopped." in output
+    assert "stopping after the jobs in hand" in output and "stopped." in output
+    expected = runners or default_runners(db.dialect)
+    assert f"({expected} loop{'s' if expected > 1 else ''}, batch 5)" in output
     assert "Traceback" not in output

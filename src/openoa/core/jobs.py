@@ -359,8 +359,16 @@ def run_due_jobs(db: Database, *, worker: str = "inline", limit: int = 100) -> i
         total += len(batch)
 
 
+def default_runners(dialect: str) -> int:
+    """Worker loops one worker process runs side by side: on PostgreSQL a loop spends most of its
+    time waiting on the server (round trips, durable commits), so two overlap their waits (B3);
+    SQLite's writes take turns anyway, so one."""
+    return 2 if dialect == "postgresql" else 1
+
+
 class Worker:
-    """A loop that claims and runs jobs until stopped; heartbeats keep its leases alive."""
+    """A loop that claims and runs jobs until stopped; heartbeats keep its leases alive. Loops of
+    one process or many share the queue safely (claims skip what another holds)."""
 
     def __init__(self, db: Database, *, name: str | None = None, batch: int = 10,
                  lease_seconds: float = 60.0, poll_seconds: float = 0.5) -> None:

@@ -98,7 +98,9 @@ def record_deliveries(session: Session, results: list[tuple[Delivery, PostOutcom
     if succeeded:
         try:
             with session.begin_nested():
-                queries.INSERT_DELIVERY.many(session, [_row(d, o) for d, o in succeeded])
+                rows = [_row(d, o) for d, o in succeeded]
+                queries.insert_deliveries(len(rows)).run(session, **{
+                    f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in queries.DELIVERY_COLUMNS})
         except IntegrityError:  # another run recorded some of them meanwhile: one by one, skipping those
             for delivery, outcome in succeeded:
                 record_delivery(session, delivery, outcome)

@@ -4,6 +4,8 @@ them through SQLAlchemy cost more than SQLite takes to run them (B3)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import bindparam, insert, select, update
 
 from openoa.channels.models import Channel
@@ -34,8 +36,17 @@ RENEW_RECENT_REPLY_TOKENS = Prepared(
     .values(expires_at=bindparam("b_until")))
 """Unused tokens of ``b_hashes`` issued since ``b_recent``: expire at ``b_until`` (rows changed)."""
 
-_DELIVERY_COLUMNS = ("event_id", "account_id", "attempt", "is_redelivery", "endpoint", "status_code", "reason",
-                     "detail", "duration_ms", "attempted_at")
-INSERT_DELIVERY = Prepared(insert(WebhookDelivery).values(
-    {name: bindparam(name, type_=WebhookDelivery.__table__.c[name].type) for name in _DELIVERY_COLUMNS}))
-"""One recorded attempt (every name of ``_DELIVERY_COLUMNS``); run with ``many``."""
+DELIVERY_COLUMNS = ("event_id", "account_id", "attempt", "is_redelivery", "endpoint", "status_code", "reason",
+                    "detail", "duration_ms", "attempted_at")
+
+
+@lru_cache(maxsize=256)
+def insert_deliveries(count: int) -> Prepared:
+    """``count`` recorded attempts in one multi-row INSERT, parameters ``<column>_<row>`` (row from 0).
+
+    One statement, not ``count``: on PostgreSQL each INSERT of an executemany is its own
+    execution on the server, which shares the cores with the runner and the sender (B3).
+    """
+    return Prepared(insert(WebhookDelivery).values([
+        {name: bindparam(f"{name}_{row}", type_=WebhookDelivery.__table__.c[name].type) for name in DELIVERY_COLUMNS}
+        for row in range(count)]))
