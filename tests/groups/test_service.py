@@ -136,10 +136,13 @@ def test_r_cht_02_an_account_that_does_not_join_group_chats_cannot_be_invited(se
     with pytest.raises(Invalid) as refused:
         groups.invite_account(session, scene.somchai_actor, scene.chat_id, account.basic_id)
     assert refused.value.by_field() == {"basic_id": "This official account does not join group chats."}
-    assert groups.group_page(session, scene.somchai_actor, scene.chat_id).accounts == []
+    page = groups.group_page(session, scene.somchai_actor, scene.chat_id)
+    assert (page.accounts, page.invitable) == ([], [])  # not offered either
     assert events(session, account.id) == []
 
     channels.set_join_group_chats(session, SYSTEM, account.id, True)
+    assert [a.basic_id for a in groups.group_page(session, scene.somchai_actor, scene.chat_id).invitable] == [
+        account.basic_id]
     joined = groups.invite_account(session, scene.somchai_actor, scene.chat_id, account.basic_id)
     assert joined.account_id == account.id
     assert [e["type"] for e in events(session, account.id)] == ["join"]

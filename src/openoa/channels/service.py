@@ -158,6 +158,12 @@ def set_join_group_chats(session: Session, actor: Actor, account_id: int, allowe
     return channel_out(channel)
 
 
+def refusing_group_chats() -> Select[tuple[int]]:
+    """The ids of the accounts whose admin turned group chats off (an account without a channel
+    yet has LINE's default: it joins)."""
+    return select(Channel.account_id).where(Channel.join_group_chats.is_(False))
+
+
 def joins_group_chats(session: Session, account_id: int) -> bool:
     """Whether people may invite the account into a group chat or room now. An account whose channel
     is not made yet has LINE's default, yes; reading it makes no channel."""

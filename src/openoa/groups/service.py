@@ -168,10 +168,12 @@ def _account_out(account: OfficialAccount) -> GroupAccountOut:
 
 
 def _invitable(session: Session, actor: PersonActor, group_id: int) -> list[GroupAccountOut]:
+    """The accounts the member is friends with that are not in the group and join group chats."""
     inside = select(GroupAccount.account_id).where(GroupAccount.group_id == group_id)
     accounts = session.scalars(select(OfficialAccount).join(Friendship, Friendship.account_id == OfficialAccount.id)
                                .where(Friendship.user_id == actor.user_id, Friendship.blocked.is_(False),
-                                      OfficialAccount.id.not_in(inside))
+                                      OfficialAccount.id.not_in(inside),
+                                      OfficialAccount.id.not_in(channels.refusing_group_chats()))
                                .order_by(OfficialAccount.display_name))
     return [_account_out(a) for a in accounts]
 
