@@ -46,6 +46,8 @@ def _routes(chat_id: str) -> list[tuple[str, str, dict[str, str] | None]]:
     return [("GET", f"/app/groups/{chat_id}", None), ("POST", f"/app/groups/{chat_id}/posts", {"text": "hi"}),
             ("POST", f"/app/groups/{chat_id}/members", {"email": "stranger@example.com"}),
             ("POST", f"/app/groups/{chat_id}/accounts", {"basic_id": "@000aaaaa"}),
+            ("POST", f"/app/groups/{chat_id}/posts/100000000000000001/actions",
+             {"action_type": "postback", "data": "x"}),
             ("POST", f"/app/groups/{chat_id}/leave", {})]
 
 
@@ -53,6 +55,8 @@ def _api_routes(chat_id: str) -> list[tuple[str, str, dict[str, str] | None]]:
     return [("GET", f"/app/api/groups/{chat_id}", None), ("POST", f"/app/api/groups/{chat_id}/posts", {"text": "hi"}),
             ("POST", f"/app/api/groups/{chat_id}/members", {"email": "stranger@example.com"}),
             ("POST", f"/app/api/groups/{chat_id}/accounts", {"basic_id": "@000aaaaa"}),
+            ("POST", f"/app/api/groups/{chat_id}/posts/100000000000000001/actions",
+             {"action_type": "postback", "data": "x"}),
             ("POST", f"/app/api/groups/{chat_id}/leave", None)]
 
 
@@ -175,3 +179,55 @@ def test_a_post_tells_every_member_s_open_pages_after_commit(client: TestClient,
     assert notices == [{"type": "group", "groupId": group}]
     answer, notices = heard(somchai, lambda: client.post(f"/app/api/groups/{group}/posts", json={"text": ""}))
     assert answer.status_code == 400 and notices == []
+
+
+CAROUSEL = {"type": "template", "altText": "Menu", "template": {"type": "carousel", "columns": [
+    {"text": "Khao soi", "actions": [{"type": "postback", "label": "Order", "data": "order=khao-soi"}]},
+    {"text": "Pad thai", "actions": [{"type": "message", "label": "Ask", "text": "Is it spicy?"}]}]}}
+
+
+def _bot_in_group(session: Session, group: str) -> tuple[int, str]:
+    """Noodle Bot (Bot mode) joins and posts a carousel; its account id and the post's message id."""
+    somchai = session.scalar(select(User).where(User.email == "somchai@example.com"))
+    assert somchai is not None
+    offered = groups.group_page(session, PersonActor(somchai.id), group).invitable[0]
+    channels.set_response_mode(session, SYSTEM, offered.account_id, "bot")
+    groups.invite_account(session, PersonActor(somchai.id), group, offered.basic_id)
+    posted = groups.post_from_account(session, offered.account_id, group, [CAROUSEL])
+    assert posted is not None
+    return offered.account_id, posted[0].id
+
+
+def test_r_cht_02_a_bots_carousel_in_a_group_is_drawn_with_its_actions_and_a_tap_reaches_the_bot(
+        client: TestClient, session: Session, group: str):
+    account_id, message_id = _bot_in_group(session, group)
+    login(client, "nok@example.com")
+    page = client.get(f"/app/groups/{group}").text
+    action = f"/app/groups/{group}/posts/{message_id}/actions"
+    assert 'class="carousel"' in page and "Khao soi" in page and page.count(f'action="{action}"') == 2
+    tapped = client.post(action, data={"action_type": "postback", "data": "order=khao-soi"}, follow_redirects=False)
+    assert tapped.status_code == 303
+    assert events(session, account_id)[-1]["postback"] == {"data": "order=khao-soi"}
+    asked = client.post(action, data={"action_type": "message", "text": "Is it spicy?"}, follow_redirects=False)
+    assert asked.status_code == 303
+    assert events(session, account_id)[-1]["message"]["text"] == "Is it spicy?"
+    assert client.get(f"/app/api/groups/{group}").json()["posts"][-1]["message"] == {"type": "text",
+                                                                                    "text": "Is it spicy?"}
+    assert client.post(f"/app/api/groups/{group}/posts/{message_id}/actions",
+                       json={"action_type": "postback", "data": "again"}).status_code == 204
+    assert events(session, account_id)[-1]["postback"] == {"data": "again"}
+
+
+def test_a_group_tap_that_cannot_be_used_shows_why_and_sends_nothing(client: TestClient, session: Session,
+                                                                     group: str):
+    account_id, message_id = _bot_in_group(session, group)
+    before = events(session, account_id)
+    login(client, "nok@example.com")
+    action = f"/app/groups/{group}/posts/{message_id}/actions"
+    odd = client.post(action, data={"action_type": "uri", "data": "x"})
+    assert odd.status_code == 400 and 'role="alert">This action cannot be used here.' in odd.text
+    long = client.post(action, data={"action_type": "postback", "data": "x" * 301})
+    assert long.status_code == 400 and "Postback data can be at most 300 characters." in long.text
+    missing = client.post(f"/app/api/groups/{group}/posts/999/actions", json={"action_type": "postback", "data": "x"})
+    assert (missing.status_code, missing.json()) == (404, {"message": "No such message."})
+    assert events(session, account_id) == before

@@ -14,6 +14,7 @@ from openoa.friends import service as friends
 from openoa.groups import service as groups
 from openoa.webhooks import rules as webhook_rules
 from tests import factories
+from tests.api.bots import make_bot
 from tests.groups.conftest import Scene, events
 
 
@@ -157,3 +158,67 @@ def test_r_cht_02_turning_group_chats_off_keeps_the_account_in_the_groups_it_is_
     assert [a.account_id for a in page.accounts] == [account.id]
     groups.post_text(session, scene.nok_actor, scene.chat_id, "Still here?")
     assert [e["type"] for e in events(session, account.id)] == ["join", "message"]
+
+
+BUTTONS = {"type": "template", "altText": "Lunch?", "template": {
+    "type": "buttons", "text": "Where to?", "actions": [
+        {"type": "postback", "label": "Noodles", "data": "place=noodles", "displayText": "Noodles please"},
+        {"type": "message", "label": "Rice", "text": "Rice!"},
+        {"type": "datetimepicker", "label": "When", "data": "when", "mode": "datetime"}]}}
+
+
+def _bot_post(session: Session, scene: Scene, message: dict) -> str:  # type: ignore[type-arg]
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, scene.bot.account.basic_id)
+    posted = groups.post_from_account(session, scene.bot.account.id, scene.chat_id, [message])
+    assert posted is not None
+    return posted[0].id
+
+
+def test_r_cht_02_a_postback_in_a_group_reaches_the_bot_that_posted_it_with_a_reply_token(
+        session: Session, scene: Scene):
+    message_id = _bot_post(session, scene, BUTTONS)
+    other = make_bot(session, name="Other Bot")
+    channels.set_response_mode(session, SYSTEM, other.account.id, "bot")
+    factories.friend(session, scene.somchai, other.account)
+    groups.invite_account(session, scene.somchai_actor, scene.chat_id, other.account.basic_id)
+    groups.postback_in_group(session, scene.nok_actor, scene.chat_id, message_id, "place=noodles",
+                             display_text="Noodles please")
+    postback = events(session, scene.bot.account.id)[-1]
+    assert postback["type"] == "postback" and postback["postback"] == {"data": "place=noodles"}
+    assert postback["source"] == {"type": "group", "groupId": scene.chat_id,
+                                  "userId": friends.scoped_user_id(session, scene.bot.account.provider_id,
+                                                                   scene.nok.id)}
+    assert [e["type"] for e in events(session, other.account.id)] == ["join"]  # only the poster hears
+    # The display text shows as Nok's words; the reply token answers into the group.
+    page = groups.group_page(session, scene.somchai_actor, scene.chat_id)
+    assert (page.posts[-1].author, page.posts[-1].message) == ("Nok", {"type": "text", "text": "Noodles please"})
+    assert groups.consume_reply_token(session, scene.bot.account.id, postback["replyToken"]) == scene.chat_id
+
+
+def test_a_datetime_picked_in_a_group_is_a_postback_with_params(session: Session, scene: Scene):
+    message_id = _bot_post(session, scene, BUTTONS)
+    groups.pick_datetime_in_group(session, scene.somchai_actor, scene.chat_id, message_id, "when", "datetime",
+                                  "2026-12-01T12:30")
+    assert events(session, scene.bot.account.id)[-1]["postback"] == {"data": "when",
+                                                                     "params": {"datetime": "2026-12-01T12:30"}}
+    with pytest.raises(Invalid) as refused:
+        groups.pick_datetime_in_group(session, scene.somchai_actor, scene.chat_id, message_id, "when", "date", "")
+    assert refused.value.by_field() == {"date": "Choose a date."}
+
+
+def test_group_taps_refuse_what_is_not_an_accounts_post_in_that_group_and_store_nothing(
+        session: Session, scene: Scene):
+    message_id = _bot_post(session, scene, BUTTONS)
+    mine = groups.post_text(session, scene.nok_actor, scene.chat_id, "hello").message_id
+    before = len(events(session, scene.bot.account.id))
+    elsewhere = groups.create_group(session, scene.somchai_actor, "Dinner club").chat_id
+    with pytest.raises(NotFound):  # a member's own post has no actions
+        groups.postback_in_group(session, scene.nok_actor, scene.chat_id, mine, "x")
+    with pytest.raises(NotFound):  # the post is in another group
+        groups.postback_in_group(session, scene.somchai_actor, elsewhere, message_id, "x")
+    stranger = factories.person(session, name="Stranger")
+    with pytest.raises(NotFound):  # not a member
+        groups.postback_in_group(session, PersonActor(stranger.id), scene.chat_id, message_id, "x")
+    with pytest.raises(Invalid):
+        groups.postback_in_group(session, scene.nok_actor, scene.chat_id, message_id, "x" * 301)
+    assert len(events(session, scene.bot.account.id)) == before

@@ -91,3 +91,14 @@ def message_event(kind: str, chat_id: str, user_id: str, *, reply_token: str,
                   message: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", "source": source(kind, chat_id, user_id), "replyToken": reply_token,
             "message": message}
+
+
+def postback_event(kind: str, chat_id: str, user_id: str, *, reply_token: str, data: str,
+                   params: dict[str, str] | None = None) -> dict[str, Any]:
+    """A member tapped a postback or datetime-picker action of the bot's post; ``params`` only for
+    the picker. Only the bot that posted it hears (LINE)."""
+    postback: dict[str, Any] = {"data": data}
+    if params:
+        postback["params"] = params
+    return {"type": "postback", "source": source(kind, chat_id, user_id), "replyToken": reply_token,
+            "postback": postback}

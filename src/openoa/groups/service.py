@@ -19,6 +19,7 @@ from openoa.accounts.service import find_account_by_basic_id
 from openoa.channels import rules as channel_rules
 from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
+from openoa.chat import rules as chat_rules
 from openoa.core import clock, ids
 from openoa.core.access import PersonActor
 from openoa.core.credentials import normalise_email
@@ -276,6 +277,50 @@ def post_text(session: Session, actor: PersonActor, chat_id: str, text: str) -> 
     _tell_members(session, group)
     user = session.get(User, actor.user_id)
     return _post_out(post, {actor.user_id: user.display_name if user else ""}, {}, actor.user_id)
+
+
+def postback_in_group(session: Session, actor: PersonActor, chat_id: str, message_id: str, data: str, *,
+                      params: dict[str, str] | None = None, display_text: str | None = None) -> None:
+    """A member tapped a postback (or datetime picker) action of an account's post: a ``postback``
+    event, with a reply token, for that account's bot only.
+
+    ``display_text`` shows in the group as the member's words, as LINE does; it is not a message
+    event for the group's bots.
+    """
+    if len(data or "") > chat_rules.POSTBACK_DATA_MAX:
+        raise Invalid(field="data", reason=f"Postback data can be at most {chat_rules.POSTBACK_DATA_MAX} characters.")
+    if display_text and len(display_text) > chat_rules.DISPLAY_TEXT_MAX:
+        raise Invalid(field="display_text",
+                      reason=f"The display text can be at most {chat_rules.DISPLAY_TEXT_MAX} characters.")
+    group = access_group(session, actor, chat_id)
+    account = session.scalar(select(OfficialAccount).join(GroupPost, GroupPost.account_id == OfficialAccount.id)
+                             .where(GroupPost.group_id == group.id, GroupPost.message_id == str(message_id)))
+    if account is None:
+        raise NotFound("No such message.")
+    if display_text:
+        session.add(GroupPost(group_id=group.id, user_id=actor.user_id, message_id=ids.message_id(), type="text",
+                              body={"text": display_text}, quote_token=ids.quote_token(), created_at=clock.now()))
+        session.flush()
+    if session.scalar(select(GroupAccount.id).where(GroupAccount.group_id == group.id,
+                                                    GroupAccount.account_id == account.id)) is not None:
+        token = ids.reply_token()
+        scoped = scoped_user_id(session, account.provider_id, actor.user_id)
+        _emit_with_reply_token(session, account, group,
+                               rules.postback_event(group.kind, group.chat_id, scoped, reply_token=token,
+                                                    data=data or "", params=params), token)
+    _tell_members(session, group)
+
+
+def pick_datetime_in_group(session: Session, actor: PersonActor, chat_id: str, message_id: str, data: str,
+                           mode: str, value: str) -> None:
+    """A datetime picker's choice in a group: a postback whose ``params`` carry it in LINE's format."""
+    if mode not in chat_rules.PICKER_MODES:
+        raise Invalid(field="mode", reason="Choose a date, a time, or both.")
+    params = chat_rules.picker_params(mode, value)
+    if params is None:
+        raise Invalid(field=mode, reason={"date": "Choose a date.", "time": "Choose a time.",
+                                          "datetime": "Choose a date and time."}[mode])
+    postback_in_group(session, actor, chat_id, message_id, data, params=params)
 
 
 def leave_group(session: Session, actor: PersonActor, chat_id: str) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, Response
 from starlette.responses import RedirectResponse
 
+from openoa.chat.schemas import TapAction
 from openoa.core.access import PersonActor
 from openoa.core.errors import Invalid
 from openoa.groups import service as groups
@@ -39,19 +40,19 @@ NOTICES = {
 }
 
 
-# Kinds whose taps (postback, datetime picker, …) a group cannot answer yet show their altText.
-TAPPABLE_KINDS = frozenset({"template", "imagemap", "flex"})
-
-
-def _post_view(post: PostOut) -> dict[str, Any]:
-    """A post as the message macro takes it (chatapp/_messages.html): others' posts carry their name."""
+def _post_view(post: PostOut, chat_id: str) -> dict[str, Any]:
+    """A post as the message macro takes it (chatapp/_messages.html): others' posts carry their name;
+    an account's post carries where its actions (buttons, carousels, flex, imagemaps) are tapped."""
     message = dict(post.message)
-    if post.type in TAPPABLE_KINDS:
-        message = {"type": "unsupported", "altText": message.get("altText")}
     if not post.mine:
         message["sender"] = {"name": post.author}
     return {"direction": "in" if post.mine else "out", "message": message, "id": post.message_id,
-            "sent_at": post.sent_at, "content_url": None, "preview_url": None, "unsent": False, "read": False}
+            "sent_at": post.sent_at, "content_url": None, "preview_url": None, "unsent": False, "read": False,
+            "action_url": _action_url(chat_id, post.message_id) if post.from_account else None}
+
+
+def _action_url(chat_id: str, message_id: str) -> str:
+    return f"{_group_url(chat_id)}/posts/{quote(message_id, safe='')}/actions"
 
 
 def _group_url(chat_id: str, notice: str | None = None) -> str:
@@ -95,7 +96,7 @@ def _group_page(request: Request, actor: PersonActor, chat_id: str, *, notice: s
         page = groups.group_page(session, actor, chat_id)
     return deps.render(request, "chatapp/group.html", {
         "nav": "groups", "signed_in": True, "page": page, "action": _group_url(chat_id),
-        "posts": [_post_view(p) for p in page.posts],
+        "posts": [_post_view(p, chat_id) for p in page.posts],
         "invite_options": [(a.basic_id, a.display_name) for a in page.invitable],
         "notice": NOTICES.get(notice or ""), "errors": errors or {}, "values": values or {}},
         status_code=status_code)
@@ -112,7 +113,7 @@ def posts_fragment(request: Request, chat_id: str, actor: PersonActor = Depends(
     """The group's latest posts as HTML, for groups.js to append the new ones (the page's own renderer)."""
     with deps.scope(request) as session:
         page = groups.group_page(session, actor, chat_id)
-    return deps.render(request, "chatapp/_group_posts.html", {"posts": [_post_view(p) for p in page.posts]})
+    return deps.render(request, "chatapp/_group_posts.html", {"posts": [_post_view(p, chat_id) for p in page.posts]})
 
 
 @router.post("/app/groups/{chat_id}/posts", include_in_schema=False)
@@ -123,6 +124,37 @@ def post_page(request: Request, chat_id: str, text: str = Form(""),
             groups.post_text(session, actor, chat_id, text)
     except Invalid as exc:
         return _group_page(request, actor, chat_id, errors=exc.by_field(), values={"text": text},
+                           status_code=exc.status)
+    return RedirectResponse(_group_url(chat_id) + "#composer", status_code=303)
+
+
+def _tap(request: Request, actor: PersonActor, chat_id: str, message_id: str, tap: TapAction) -> None:
+    with deps.scope(request) as session:
+        if tap.action_type == "message":
+            groups.post_text(session, actor, chat_id, tap.text)
+        elif tap.action_type == "datetimepicker":
+            groups.pick_datetime_in_group(session, actor, chat_id, message_id, tap.data, tap.mode,
+                                          {"date": tap.date, "time": tap.time, "datetime": tap.datetime}.get(tap.mode, ""))
+        else:
+            groups.postback_in_group(session, actor, chat_id, message_id, tap.data,
+                                     display_text=tap.display_text or None)
+
+
+@router.post("/app/groups/{chat_id}/posts/{message_id}/actions", include_in_schema=False)
+def action_page(request: Request, chat_id: str, message_id: str, action_type: str = Form(...),
+                data: str = Form(""), text: str = Form(""), display_text: str = Form(""), mode: str = Form(""),
+                date: str = Form(""), time: str = Form(""), datetime: str = Form(""),
+                actor: PersonActor = Depends(deps.require_person)) -> Response:
+    if action_type not in ("postback", "message", "datetimepicker"):
+        return _group_page(request, actor, chat_id, errors={"action": "This action cannot be used here."},
+                           status_code=400)
+    tap = TapAction(action_type=action_type, data=data, text=text, display_text=display_text,  # type: ignore[arg-type]
+                    mode=mode, date=date, time=time, datetime=datetime)
+    try:
+        _tap(request, actor, chat_id, message_id, tap)
+    except Invalid as exc:
+        # A tap has no field of its own on the page: say it above the composer.
+        return _group_page(request, actor, chat_id, errors={"action": next(iter(exc.by_field().values()), exc.message)},
                            status_code=exc.status)
     return RedirectResponse(_group_url(chat_id) + "#composer", status_code=303)
 
@@ -186,6 +218,14 @@ def api_post(chat_id: str, body: PostIn, request: Request,
              actor: PersonActor = Depends(deps.require_person)) -> PostOut:
     with deps.scope(request) as session:
         return groups.post_text(session, actor, chat_id, body.text)
+
+
+@router.post("/app/api/groups/{chat_id}/posts/{message_id}/actions", tags=TAGS, status_code=204,
+             summary="Tap a postback, message or datetime-picker action of an account's post")
+def api_action(chat_id: str, message_id: str, body: TapAction, request: Request,
+               actor: PersonActor = Depends(deps.require_person)) -> Response:
+    _tap(request, actor, chat_id, message_id, body)
+    return Response(status_code=204)
 
 
 @router.post("/app/api/groups/{chat_id}/members", tags=TAGS, status_code=201, response_model=MemberOut,
