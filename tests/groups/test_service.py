@@ -189,6 +189,10 @@ def test_r_cht_02_a_postback_in_a_group_reaches_the_bot_that_posted_it_with_a_re
                                   "userId": friends.scoped_user_id(session, scene.bot.account.provider_id,
                                                                    scene.nok.id)}
     assert [e["type"] for e in events(session, other.account.id)] == ["join"]  # only the poster hears
+    body = webhook_rules.envelope(scene.bot.bot_user_id, [webhook_rules.as_delivered(postback, is_redelivery=False)])
+    parsed = CallbackRequest.from_json(body.decode()).events[0]
+    assert (type(parsed).__name__, type(parsed.source).__name__, parsed.postback.data) == (
+        "PostbackEvent", "GroupSource", "place=noodles")
     # The display text shows as Nok's words; the reply token answers into the group.
     page = groups.group_page(session, scene.somchai_actor, scene.chat_id)
     assert (page.posts[-1].author, page.posts[-1].message) == ("Nok", {"type": "text", "text": "Noodles please"})
