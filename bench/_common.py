@@ -122,7 +122,7 @@ def uvicorn_server(app: str, *, env: dict[str, str], log: Path, factory: bool = 
         command += ["--app-dir", str(app_dir)]
     if py_spy is not None:
         # Sampling profiler around the server: collapsed stacks, all threads, idle time left out.
-        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
+        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200", "--nonblocking",
                    "--output", str(py_spy), "--", *command]
     with open(log, "w") as out:
         proc = subprocess.Popen(pinned(command, SERVER_CPU), env=env, stdout=out, stderr=subprocess.STDOUT,
