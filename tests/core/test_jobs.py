@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from openoa.core import jobs
 from openoa.core.db import Database
@@ -257,3 +257,39 @@ def test_a_claim_costs_the_same_whatever_the_length_of_the_queue(db: Database, c
     queue(5_000)
     long = steps_of_one_claim()
     assert long < short * 2, (short, long)
+
+
+def test_recurring_jobs_are_queued_once_and_each_run_queues_the_next(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    queued = jobs.queue_recurring(db)
+    assert "jobs.prune" in queued
+    assert jobs.queue_recurring(db) == []  # already queued: not twice
+    with db.scope() as session:
+        row = session.scalars(select(Job).where(Job.name == "jobs.prune")).one()
+        assert row.run_at == clock.now() + timedelta(hours=1)
+    assert run_due_jobs(db) == 0  # not due for an hour
+    clock.advance(hours=1)
+    run_due_jobs(db)
+    with db.scope() as session:
+        runs = session.scalars(select(Job).where(Job.name == "jobs.prune").order_by(Job.id)).all()
+        assert [(r.state, r.run_at) for r in runs] == [(DONE, clock.now()), (QUEUED, clock.now() + timedelta(hours=1))]
+
+
+def test_finished_jobs_are_deleted_after_their_retention_and_nothing_else(db: Database, clock,  # type: ignore[no-untyped-def]
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "PRUNE_CHUNK", 2)  # several chunks
+    with db.scope() as session:
+        for n in range(5):
+            enqueue(session, "test.record", {"n": n})
+        enqueue(session, "test.record", {"n": "later"}, run_at=clock.now() + timedelta(days=30))
+    run_due_jobs(db)
+    with db.scope() as session:
+        fourth = next(job.id for job in session.scalars(select(Job)) if job.payload["n"] == 4)
+        session.execute(update(Job).where(Job.id == fourth).values(state=FAILED))
+    clock.advance(days=14, seconds=1)
+    with db.scope() as session:
+        enqueue(session, "test.record", {"n": "fresh"})
+    run_due_jobs(db)  # "fresh" finishes now: within its retention
+    assert jobs.delete_finished_jobs(db, older_than=clock.now() - timedelta(days=14)) == 5
+    with db.scope() as session:
+        left = {str(job.payload["n"]): job.state for job in session.scalars(select(Job))}
+    assert left == {"later": QUEUED, "fresh": DONE}

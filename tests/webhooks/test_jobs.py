@@ -4,16 +4,16 @@ request with the SDK's ``WebhookParser``: success, failures and their reasons, r
 from __future__ import annotations
 
 from linebot.v3.webhooks import FollowEvent, UnfollowEvent
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from openoa.channels.service import channel_of
 from openoa.core.access import BusinessActor, PersonActor
-from openoa.core.jobs import Job, run_due_jobs
+from openoa.core.jobs import Job, claim, run_claimed_batch, run_due_jobs
 from openoa.friends import service as friends
 from openoa.webhooks import jobs as webhook_jobs
 from openoa.webhooks import rules
 from openoa.webhooks import service as webhooks
-from openoa.webhooks.models import WebhookDelivery, WebhookEvent
+from openoa.webhooks.models import ReplyToken, WebhookDelivery, WebhookEvent
 from tests import factories
 from tests.webhooks.conftest import make_bot
 from tests.webhooks.receiver import Receiver, closed_port_url
@@ -168,3 +168,29 @@ def test_unfollow_is_delivered_too(db, session, acc, bot: Receiver):
     assert kinds == ["FollowEvent", "UnfollowEvent"]
     unfollow = next(r.events[0] for r in bot.received if isinstance(r.events[0], UnfollowEvent))
     assert unfollow.source.user_id == friendship.user_id
+
+
+def test_old_webhook_events_their_delivery_log_and_old_reply_tokens_are_pruned(
+        db, session, acc, bot, clock, monkeypatch):  # type: ignore[no-untyped-def]
+    """`webhooks.prune` (hourly): events past OPENOA_WEBHOOK_EVENT_RETENTION_DAYS (30) go with their
+    delivery log; reply tokens a day after their issue; anything newer stays."""
+    monkeypatch.setattr(webhook_jobs, "PRUNE_CHUNK", 2)  # several chunks
+    for n in range(3):
+        factories.friend(session, factories.person(session, name=f"Old {n}"), acc)
+    session.flush()
+    run_claimed_batch(db, claim(db, "w", limit=64, name=webhooks.DELIVER_JOB), "w")
+    clock.advance(days=29)
+    factories.friend(session, factories.person(session, name="Recent"), acc)  # 1 day old at the prune
+    clock.advance(days=1, seconds=1)
+    factories.friend(session, factories.person(session, name="Now"), acc)
+    session.flush()
+
+    def counts() -> tuple[int, int, int]:
+        session.expire_all()
+        return tuple(session.scalar(select(func.count()).select_from(model)) or 0  # type: ignore[return-value]
+                     for model in (WebhookEvent, WebhookDelivery, ReplyToken))
+
+    assert counts() == (5, 3, 5)
+    webhook_jobs.prune(db)
+    assert counts() == (2, 0, 1)  # the two newer events; only the token issued a second ago
+    assert [e.payload["replyToken"] is not None for e in session.scalars(select(WebhookEvent))] == [True, True]

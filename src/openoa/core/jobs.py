@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
+    delete,
     select,
     tuple_,
     union_all,
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from openoa.core import clock, heap, ids
 from openoa.core.db import Base, Database, UTCDateTime, on_commit
 from openoa.core.prepared import Prepared
+from openoa.core.settings import get_settings
 
 log = logging.getLogger("openoa.jobs")
 
@@ -98,6 +101,45 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
         return fn
 
     return register
+
+
+_recurring: dict[str, timedelta] = {}
+
+
+def recurring(name: str, *, every: timedelta) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register ``fn(db)`` as the job ``name`` that runs every ``every``: each run queues the next,
+    and a Worker queues one (due after ``every``) whenever none is queued or running — at its start
+    and every :data:`RECURRING_CHECK_SECONDS` — so a failed or lost run does not end the series.
+    Bodies must be idempotent: two workers may queue one each."""
+
+    def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+        def run(db: Database, **_payload: Any) -> None:
+            fn(db)
+            with db.scope() as session:
+                enqueue(session, name, run_at=clock.now() + every)
+
+        _registry[name] = run
+        _recurring[name] = every
+        return fn
+
+    return register
+
+
+# How often a Worker checks that every recurring job has its next run queued.
+RECURRING_CHECK_SECONDS = 60.0
+
+
+def queue_recurring(db: Database) -> list[str]:
+    """Queue each recurring job that has no run queued or running (due after its interval); the names queued."""
+    if not _recurring:
+        return []
+    with db.scope() as session:
+        present = set(session.scalars(select(Job.name).where(Job.state.in_((QUEUED, RUNNING)),
+                                                             Job.name.in_(list(_recurring)))))
+        missing = [name for name in _recurring if name not in present]
+        for name in missing:
+            enqueue(session, name, run_at=clock.now() + _recurring[name])
+    return missing
 
 
 def batch_job(name: str, *, size: int = 64) -> Callable[[BatchFunction], BatchFunction]:
@@ -405,8 +447,15 @@ class Worker:
         # A batch whose body answered InFlight: ended once the next batch has started (or when
         # nothing else is due), so its network time overlaps the next batch's database work.
         in_flight: tuple[list[Claimed], StartedBatch] | None = None
+        next_recurring_check = 0.0
         try:
             while not self.stopping.is_set():
+                if time.monotonic() >= next_recurring_check:
+                    next_recurring_check = time.monotonic() + RECURRING_CHECK_SECONDS
+                    try:
+                        queue_recurring(self.db)
+                    except Exception:  # the next check tries again
+                        log.exception("queueing recurring jobs failed")
                 try:
                     batch = claim(self.db, self.name, limit=self._claim_size, lease_seconds=self.lease_seconds)
                     units = self._units(batch)
@@ -511,3 +560,32 @@ class Worker:
     def stop(self) -> None:
         self.stopping.set()
         _wake.set()
+
+
+# ---------------------------------------------------------------- housekeeping
+
+PRUNE_CHUNK = 5_000
+
+
+@recurring("jobs.prune", every=timedelta(hours=1))
+def prune_finished_jobs(db: Database) -> None:
+    """Delete jobs done or failed more than ``OPENOA_JOB_RETENTION_DAYS`` ago, a chunk per transaction."""
+    delete_finished_jobs(db, older_than=clock.now() - timedelta(days=get_settings().job_retention_days))
+
+
+def delete_finished_jobs(db: Database, *, older_than: datetime) -> int:
+    """Delete done and failed jobs finished before ``older_than``; how many went. Each chunk walks
+    ``ix_jobs_state_run_at`` (a job runs before it finishes), so queued work is never scanned."""
+    total = 0
+    for state in (DONE, FAILED):
+        while True:
+            chunk = (select(Job.id).where(Job.state == state, Job.run_at < older_than, Job.finished_at < older_than)
+                     .limit(PRUNE_CHUNK).scalar_subquery())
+            with db.scope() as session:
+                gone = session.execute(delete(Job).where(Job.id.in_(chunk)),
+                                       execution_options={"synchronize_session": False})
+                count = int(getattr(gone, "rowcount", 0) or 0)
+            total += count
+            if count < PRUNE_CHUNK:
+                break
+    return total

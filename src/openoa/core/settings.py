@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(default=True, description="Run the job worker inside `openoa serve`.")
     worker_poll_seconds: float = 0.5
     job_lease_seconds: float = 60.0
+    job_retention_days: int = Field(default=14, ge=1, description="Done and failed jobs are deleted after this.")
+    webhook_event_retention_days: int = Field(default=30, ge=1, description="Webhook events and their "
+                                              "delivery log are deleted after this.")
     login_attempts_per_window: int = 10
     signup_attempts_per_window: int = 10
     rate_limit_window_seconds: int = 900

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import timedelta
 
+from openoa.core import clock
 from openoa.core.db import Database
-from openoa.core.jobs import Claimed, Settle, batch_job, job
+from openoa.core.jobs import PRUNE_CHUNK, Claimed, Settle, batch_job, job, recurring
+from openoa.core.settings import get_settings
 from openoa.integrations.ports import PostOutcome
 from openoa.integrations.webhook_sender import current_webhook_sender, submit_all
 from openoa.webhooks import batch, rules, service
@@ -79,3 +82,21 @@ def deliver_batch(db: Database, claimed: list[Claimed]) -> Sending:
         outcomes = submit_all(current_webhook_sender(), [(d.url, d.body, d.headers) for d in deliveries],
                               timeout=rules.DELIVERY_TIMEOUT_SECONDS)
     return Sending(db, deliveries, outcomes, errors)
+
+
+# Reply tokens live minutes (20 at most, redelivered); a day later nothing can use them.
+REPLY_TOKENS_KEPT = timedelta(days=1)
+
+
+@recurring("webhooks.prune", every=timedelta(hours=1))
+def prune(db: Database) -> None:
+    """Delete webhook events (with their delivery log) older than ``OPENOA_WEBHOOK_EVENT_RETENTION_DAYS``
+    and reply tokens a day after their issue, a chunk per transaction."""
+    now = clock.now()
+    event_cutoff = now - timedelta(days=get_settings().webhook_event_retention_days)
+    for delete_chunk, cutoff in ((service.delete_events_before, event_cutoff),
+                                 (service.delete_reply_tokens_before, now - REPLY_TOKENS_KEPT)):
+        more = True
+        while more:
+            with db.scope() as session:
+                _count, more = delete_chunk(session, cutoff, limit=PRUNE_CHUNK)

@@ -8,9 +8,10 @@ job, and a test delivery reads what it needs, closes its unit of work, then send
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -321,3 +322,31 @@ def emit_postback(session: Session, account_id: int, *, user_id: int, scoped_use
 def emit_unsend(session: Session, account_id: int, *, scoped_user_id: str, message_id: str) -> WebhookEvent | None:
     """A person unsent one of their messages: an ``unsend`` event."""
     return emit(session, account_id, rules.unsend_event(user_id=scoped_user_id, message_id=message_id))
+
+
+# ---------------------------------------------------------------- housekeeping
+
+def delete_events_before(session: Session, cutoff: datetime, *, limit: int) -> tuple[int, bool]:
+    """Delete the events created before ``cutoff`` among the ``limit`` oldest, with their delivery
+    log; (how many, whether older ones may remain). Walks the primary key, oldest first (ids grow
+    with time), so it never scans the recent events."""
+    oldest = session.execute(select(WebhookEvent.id, WebhookEvent.created_at).order_by(WebhookEvent.id)
+                             .limit(limit)).all()
+    doomed = [pk for pk, created in oldest if created < cutoff]
+    if doomed:
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(doomed)),
+                        execution_options={"synchronize_session": False})
+        session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(doomed)),
+                        execution_options={"synchronize_session": False})
+    return len(doomed), len(doomed) == limit
+
+
+def delete_reply_tokens_before(session: Session, cutoff: datetime, *, limit: int) -> tuple[int, bool]:
+    """Delete the reply tokens issued before ``cutoff`` (all long expired) among the ``limit`` oldest;
+    (how many, whether older ones may remain)."""
+    oldest = session.execute(select(ReplyToken.id, ReplyToken.created_at).order_by(ReplyToken.id).limit(limit)).all()
+    doomed = [pk for pk, created in oldest if created < cutoff]
+    if doomed:
+        session.execute(delete(ReplyToken).where(ReplyToken.id.in_(doomed)),
+                        execution_options={"synchronize_session": False})
+    return len(doomed), len(doomed) == limit
