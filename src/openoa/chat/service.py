@@ -264,16 +264,22 @@ def postback(session: Session, actor: PersonActor, basic_id: str, data: str, *,
                            data=data or "", params=params)
 
 
-def pick_datetime(session: Session, actor: PersonActor, basic_id: str, data: str, mode: str, value: str, *,
-                  display_text: str | None = None) -> None:
-    """A datetime picker's choice: a postback whose ``params`` carry it in LINE's format."""
+def picked_params(mode: str, value: str) -> dict[str, str]:
+    """A datetime picker's choice as the postback's ``params`` (LINE's format); Invalid, naming the
+    picker's field, when nothing usable was chosen. Shared by 1:1 chats and groups."""
     if mode not in rules.PICKER_MODES:
         raise Invalid(field="mode", reason="Choose a date, a time, or both.")
     params = rules.picker_params(mode, value)
     if params is None:
         raise Invalid(field=mode, reason={"date": "Choose a date.", "time": "Choose a time.",
                                           "datetime": "Choose a date and time."}[mode])
-    postback(session, actor, basic_id, data, params=params, display_text=display_text)
+    return params
+
+
+def pick_datetime(session: Session, actor: PersonActor, basic_id: str, data: str, mode: str, value: str, *,
+                  display_text: str | None = None) -> None:
+    """A datetime picker's choice: a postback whose ``params`` carry it in LINE's format."""
+    postback(session, actor, basic_id, data, params=picked_params(mode, value), display_text=display_text)
 
 
 def unsend(session: Session, actor: PersonActor, basic_id: str, message_id: str) -> None:

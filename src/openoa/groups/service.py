@@ -20,6 +20,7 @@ from openoa.channels import rules as channel_rules
 from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
 from openoa.chat import rules as chat_rules
+from openoa.chat import service as chat
 from openoa.core import clock, ids
 from openoa.core.access import PersonActor
 from openoa.core.credentials import normalise_email
@@ -314,13 +315,7 @@ def postback_in_group(session: Session, actor: PersonActor, chat_id: str, messag
 def pick_datetime_in_group(session: Session, actor: PersonActor, chat_id: str, message_id: str, data: str,
                            mode: str, value: str) -> None:
     """A datetime picker's choice in a group: a postback whose ``params`` carry it in LINE's format."""
-    if mode not in chat_rules.PICKER_MODES:
-        raise Invalid(field="mode", reason="Choose a date, a time, or both.")
-    params = chat_rules.picker_params(mode, value)
-    if params is None:
-        raise Invalid(field=mode, reason={"date": "Choose a date.", "time": "Choose a time.",
-                                          "datetime": "Choose a date and time."}[mode])
-    postback_in_group(session, actor, chat_id, message_id, data, params=params)
+    postback_in_group(session, actor, chat_id, message_id, data, params=chat.picked_params(mode, value))
 
 
 def leave_group(session: Session, actor: PersonActor, chat_id: str) -> None:

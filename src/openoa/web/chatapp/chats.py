@@ -208,16 +208,24 @@ def _tap(request: Request, actor: PersonActor, basic_id: str, tap: TapAction) ->
             chat.postback(session, actor, basic_id, tap.data, display_text=tap.display_text or None)
 
 
-@router.post("/app/chats/{basic_id}/actions", include_in_schema=False)
-def action_form(request: Request, basic_id: str, action_type: str = Form(...), data: str = Form(""),
-                text: str = Form(""), display_text: str = Form(""), mode: str = Form(""), date: str = Form(""),
-                time: str = Form(""), datetime: str = Form(""),
-                actor: PersonActor = Depends(deps.require_person)) -> Response:
+UNUSABLE_ACTION = "This action cannot be used here."
+
+
+def tap_form(action_type: str = Form(...), data: str = Form(""), text: str = Form(""), display_text: str = Form(""),
+             mode: str = Form(""), date: str = Form(""), time: str = Form(""),
+             datetime: str = Form("")) -> TapAction | None:
+    """A tapped action from its form (a 1:1 chat's or a group's); None for a kind that is not sent."""
     if action_type not in ("postback", "message", "datetimepicker"):
-        return _chat_page(request, actor, basic_id, errors={"action": "This action cannot be used here."},
-                          status_code=400)
-    tap = TapAction(action_type=action_type, data=data, text=text, display_text=display_text,  # type: ignore[arg-type]
-                    mode=mode, date=date, time=time, datetime=datetime)
+        return None
+    return TapAction(action_type=action_type, data=data, text=text, display_text=display_text,  # type: ignore[arg-type]
+                     mode=mode, date=date, time=time, datetime=datetime)
+
+
+@router.post("/app/chats/{basic_id}/actions", include_in_schema=False)
+def action_form(request: Request, basic_id: str, tap: TapAction | None = Depends(tap_form),
+                actor: PersonActor = Depends(deps.require_person)) -> Response:
+    if tap is None:
+        return _chat_page(request, actor, basic_id, errors={"action": UNUSABLE_ACTION}, status_code=400)
     try:
         _tap(request, actor, basic_id, tap)
     except Invalid as exc:

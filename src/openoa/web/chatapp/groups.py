@@ -28,6 +28,7 @@ from openoa.groups.schemas import (
     PostOut,
 )
 from openoa.web import deps
+from openoa.web.chatapp.chats import UNUSABLE_ACTION, tap_form
 
 router = APIRouter()
 TAGS = ["chat app: groups"]
@@ -141,15 +142,10 @@ def _tap(request: Request, actor: PersonActor, chat_id: str, message_id: str, ta
 
 
 @router.post("/app/groups/{chat_id}/posts/{message_id}/actions", include_in_schema=False)
-def action_page(request: Request, chat_id: str, message_id: str, action_type: str = Form(...),
-                data: str = Form(""), text: str = Form(""), display_text: str = Form(""), mode: str = Form(""),
-                date: str = Form(""), time: str = Form(""), datetime: str = Form(""),
+def action_page(request: Request, chat_id: str, message_id: str, tap: TapAction | None = Depends(tap_form),
                 actor: PersonActor = Depends(deps.require_person)) -> Response:
-    if action_type not in ("postback", "message", "datetimepicker"):
-        return _group_page(request, actor, chat_id, errors={"action": "This action cannot be used here."},
-                           status_code=400)
-    tap = TapAction(action_type=action_type, data=data, text=text, display_text=display_text,  # type: ignore[arg-type]
-                    mode=mode, date=date, time=time, datetime=datetime)
+    if tap is None:
+        return _group_page(request, actor, chat_id, errors={"action": UNUSABLE_ACTION}, status_code=400)
     try:
         _tap(request, actor, chat_id, message_id, tap)
     except Invalid as exc:
