@@ -158,7 +158,7 @@ def set_join_group_chats(session: Session, actor: Actor, account_id: int, allowe
     return channel_out(channel)
 
 
-def refusing_group_chats() -> Select[tuple[int]]:
+def refusing_group_chats() -> Select[int]:
     """The ids of the accounts whose admin turned group chats off (an account without a channel
     yet has LINE's default: it joins)."""
     return select(Channel.account_id).where(Channel.join_group_chats.is_(False))

@@ -6,6 +6,7 @@ posts as HTML (``GET …/posts``, the page's own renderer) and appends the new o
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from openoa.web import deps
 from openoa.web.chatapp.chats import UNUSABLE_ACTION, tap_form
 
 router = APIRouter()
-TAGS = ["chat app: groups"]
+TAGS: list[str | Enum] = ["chat app: groups"]
 
 NOTICES = {
     "created": "Your group is ready. Add people and invite an account you are friends with.",
