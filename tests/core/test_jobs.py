@@ -293,3 +293,14 @@ def test_finished_jobs_are_deleted_after_their_retention_and_nothing_else(db: Da
     with db.scope() as session:
         left = {str(job.payload["n"]): job.state for job in session.scalars(select(Job))}
     assert left == {"later": QUEUED, "fresh": DONE}
+
+
+def test_twin_runs_of_a_recurring_job_merge_back_into_one_series(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """Two workers may each queue a run (they check at the same moment); the next runs are one."""
+    with db.scope() as session:
+        for _ in range(2):
+            enqueue(session, "jobs.prune", run_at=clock.now())
+    assert run_due_jobs(db) == 2
+    with db.scope() as session:
+        queued = session.scalars(select(Job).where(Job.name == "jobs.prune", Job.state == QUEUED)).all()
+    assert [job.run_at for job in queued] == [clock.now() + timedelta(hours=1)]

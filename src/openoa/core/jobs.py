@@ -110,13 +110,15 @@ def recurring(name: str, *, every: timedelta) -> Callable[[Callable[[Database], 
     """Register ``fn(db)`` as the job ``name`` that runs every ``every``: each run queues the next,
     and a Worker queues one (due after ``every``) whenever none is queued or running — at its start
     and every :data:`RECURRING_CHECK_SECONDS` — so a failed or lost run does not end the series.
-    Bodies must be idempotent: two workers may queue one each."""
+    Bodies must be idempotent: two workers may queue one each; a run that finds another queued
+    queues none, so such twins merge back into one series."""
 
     def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
         def run(db: Database, **_payload: Any) -> None:
             fn(db)
             with db.scope() as session:
-                enqueue(session, name, run_at=clock.now() + every)
+                if session.scalar(select(Job.id).where(Job.state == QUEUED, Job.name == name).limit(1)) is None:
+                    enqueue(session, name, run_at=clock.now() + every)
 
         _registry[name] = run
         _recurring[name] = every
