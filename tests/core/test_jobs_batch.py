@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from openoa.core import jobs
@@ -55,6 +57,21 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def run_until(worker: Worker, monkeypatch: pytest.MonkeyPatch,
+              stop_when: Callable[[dict[str, Any], list[Claimed]], bool]) -> None:
+    """Run ``worker`` in this thread until a claim (its keyword arguments, what it took) meets ``stop_when``."""
+    original = jobs.claim
+
+    def watched(*args: Any, **kwargs: Any) -> list[Claimed]:
+        claimed = original(*args, **kwargs)
+        if stop_when(kwargs, claimed):
+            worker.stop()
+        return claimed
+
+    monkeypatch.setattr(jobs, "claim", watched)
+    worker.run()
 
 
 def states(db: Database) -> dict[str, str]:
@@ -176,26 +193,15 @@ def test_a_batch_in_flight_is_completed_after_the_next_batch_started(scratch_db:
     assert worker._held == set()
 
 
-def test_a_stopping_worker_completes_the_batch_in_flight(scratch_db: Database) -> None:
+def test_a_stopping_worker_completes_the_batch_in_flight(scratch_db: Database,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     _reset()
     events.clear()
     with scratch_db.scope() as session:
         for n in range(10, 20):
             enqueue(session, "test.in_flight", {"key": f"k{n}"})
     worker = Worker(scratch_db, batch=10, poll_seconds=5)
-    original = jobs.claim
-
-    def stop_after_the_first_claim(*args, **kwargs):  # type: ignore[no-untyped-def]
-        claimed = original(*args, **kwargs)
-        if any(event.startswith("start") for event in events):
-            worker.stop()
-        return claimed
-
-    jobs.claim = stop_after_the_first_claim  # type: ignore[assignment]
-    try:
-        worker.run()
-    finally:
-        jobs.claim = original  # type: ignore[assignment]
+    run_until(worker, monkeypatch, lambda _asked, _claimed: any(e.startswith("start") for e in events))
     assert events == ["start k10..k19", "complete k10..k19"]
     assert set(states(scratch_db).values()) == {DONE}
 
@@ -244,28 +250,21 @@ def test_a_batch_that_completes_without_settling_is_retried(scratch_db: Database
         assert "without settling" in (session.scalars(select(Job)).one().last_error or "")
 
 
-def test_after_a_full_batch_the_worker_claims_a_whole_batch_at_once(scratch_db: Database) -> None:
+def test_after_a_full_batch_the_worker_claims_a_whole_batch_at_once(scratch_db: Database,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """No top-up round trip while a batch name's jobs keep coming; back to the usual claim after."""
     _reset()
     with scratch_db.scope() as session:
         for n in range(60):
             enqueue(session, "test.batched", {"key": str(n)})
     worker = Worker(scratch_db, batch=5, poll_seconds=5)
-    original = jobs.claim
     asked: list[tuple[int, str | None]] = []
 
-    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
-        asked.append((kwargs["limit"], kwargs.get("name")))
-        claimed = original(*args, **kwargs)
-        if not claimed and kwargs.get("name") is None:
-            worker.stop()
-        return claimed
+    def nothing_left(claim_asked: dict[str, Any], claimed: list[Claimed]) -> bool:
+        asked.append((claim_asked["limit"], claim_asked.get("name")))
+        return not claimed and claim_asked.get("name") is None
 
-    jobs.claim = watched  # type: ignore[assignment]
-    try:
-        worker.run()
-    finally:
-        jobs.claim = original  # type: ignore[assignment]
+    run_until(worker, monkeypatch, nothing_left)
     assert asked == [(5, None), (20, "test.batched"), (25, None), (25, None), (15, "test.batched"), (5, None)]
     assert [len(c) for c in calls] == [25, 25, 10]
     assert set(states(scratch_db).values()) == {DONE}
