@@ -251,17 +251,22 @@ def postback(session: Session, actor: PersonActor, basic_id: str, data: str, *,
     ``display_text`` shows in the chat as the person's words, as LINE does; it is not a
     message event (only the postback is).
     """
-    if len(data or "") > rules.POSTBACK_DATA_MAX:
-        raise Invalid(field="data", reason=f"Postback data can be at most {rules.POSTBACK_DATA_MAX} characters.")
-    if display_text and len(display_text) > rules.DISPLAY_TEXT_MAX:
-        raise Invalid(field="display_text",
-                      reason=f"The display text can be at most {rules.DISPLAY_TEXT_MAX} characters.")
+    check_postback(data, display_text)
     chat = access_chat(session, actor, basic_id, to_write=True)
     if display_text:
         _store(session, chat, "text", {"text": display_text}, emit=False)
     webhooks.emit_postback(session, chat.account.id, user_id=chat.user.id,
                            scoped_user_id=scoped_user_id(session, chat.account.provider_id, chat.user.id),
                            data=data or "", params=params)
+
+
+def check_postback(data: str, display_text: str | None) -> None:
+    """Invalid, naming the field, for postback data or display text past LINE's limits (1:1 and groups)."""
+    if len(data or "") > rules.POSTBACK_DATA_MAX:
+        raise Invalid(field="data", reason=f"Postback data can be at most {rules.POSTBACK_DATA_MAX} characters.")
+    if display_text and len(display_text) > rules.DISPLAY_TEXT_MAX:
+        raise Invalid(field="display_text",
+                      reason=f"The display text can be at most {rules.DISPLAY_TEXT_MAX} characters.")
 
 
 def picked_params(mode: str, value: str) -> dict[str, str]:

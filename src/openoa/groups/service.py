@@ -19,7 +19,6 @@ from openoa.accounts.service import find_account_by_basic_id
 from openoa.channels import rules as channel_rules
 from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
-from openoa.chat import rules as chat_rules
 from openoa.chat import service as chat
 from openoa.core import clock, ids
 from openoa.core.access import PersonActor
@@ -288,11 +287,7 @@ def postback_in_group(session: Session, actor: PersonActor, chat_id: str, messag
     ``display_text`` shows in the group as the member's words, as LINE does; it is not a message
     event for the group's bots.
     """
-    if len(data or "") > chat_rules.POSTBACK_DATA_MAX:
-        raise Invalid(field="data", reason=f"Postback data can be at most {chat_rules.POSTBACK_DATA_MAX} characters.")
-    if display_text and len(display_text) > chat_rules.DISPLAY_TEXT_MAX:
-        raise Invalid(field="display_text",
-                      reason=f"The display text can be at most {chat_rules.DISPLAY_TEXT_MAX} characters.")
+    chat.check_postback(data, display_text)
     group = access_group(session, actor, chat_id)
     account = session.scalar(select(OfficialAccount).join(GroupPost, GroupPost.account_id == OfficialAccount.id)
                              .where(GroupPost.group_id == group.id, GroupPost.message_id == str(message_id)))
