@@ -28,7 +28,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     select,
-    tuple_,
     union_all,
     update,
 )
@@ -347,9 +346,19 @@ def finish_claimed_batch(db: Database, started: StartedBatch, worker: str) -> di
     return states
 
 
+_DONE = Prepared(
+    update(Job)
+    .where(Job.id.in_(bindparam("ids", expanding=True)), Job.attempts == bindparam("b_attempt", type_=Integer()),
+           Job.locked_by == bindparam("b_worker", type_=String()), Job.state == RUNNING)
+    .values(state=DONE, finished_at=bindparam("b_now", type_=Job.__table__.c.finished_at.type), locked_by=None,
+            lease_until=None)
+    .returning(Job.id))
+"""Mark ``ids`` done where they are still ``b_worker``'s attempt ``b_attempt``; returns those it marked."""
+
+
 def _settle(session: Session, runnable: list[Claimed], errors: dict[int, str], worker: str) -> dict[int, str]:
     """Each job's state after its batch: the failed retried with back-off or failed, one by one as
-    :func:`run_claimed` does; the rest done in one statement, fenced by (worker, attempt)."""
+    :func:`run_claimed` does; the rest done in one statement per attempt number, fenced by (worker, attempt)."""
     states: dict[int, str] = {}
     for item in runnable:
         if item.id in errors:
@@ -364,19 +373,18 @@ def _settle(session: Session, runnable: list[Claimed], errors: dict[int, str], w
                     "run_at": clock.now() + timedelta(seconds=backoff_seconds(item.attempt))})
                 states[item.id] = QUEUED
     succeeded = [item for item in runnable if item.id not in errors]
-    if succeeded:
-        stmt = (update(Job)
-                .where(tuple_(Job.id, Job.attempts).in_([(item.id, item.attempt) for item in succeeded]),
-                       Job.locked_by == worker, Job.state == RUNNING)
-                .values(state=DONE, finished_at=clock.now(), locked_by=None, lease_until=None)
-                .returning(Job.id))
-        finished = set(session.scalars(stmt, execution_options={"synchronize_session": False}))
-        for item in succeeded:
-            if item.id in finished:
-                states[item.id] = DONE
-            else:
-                log.warning("job %s #%s finished after its lease passed to another worker", item.name, item.id)
-                states[item.id] = LOST
+    finished: set[int] = set()
+    by_attempt: dict[int, list[int]] = {}
+    for item in succeeded:
+        by_attempt.setdefault(item.attempt, []).append(item.id)
+    for attempt, job_ids in by_attempt.items():  # usually one: a batch's jobs are mostly first attempts
+        finished.update(_DONE.scalars(session, ids=job_ids, b_attempt=attempt, b_worker=worker, b_now=clock.now()))
+    for item in succeeded:
+        if item.id in finished:
+            states[item.id] = DONE
+        else:
+            log.warning("job %s #%s finished after its lease passed to another worker", item.name, item.id)
+            states[item.id] = LOST
     return states
 
 

@@ -5,6 +5,11 @@ Executing a cached Core statement still costs ≈ 40 µs of Python on SQLite, th
 so the Messaging API's send path (B2) runs them through :class:`Prepared`: the same SQLAlchemy
 statement, compiled by SQLAlchemy, its parameters and results converted by the column types'
 own processors — only the per-execution machinery is skipped. Everything else uses the ORM.
+
+On PostgreSQL an ``IN`` list is one array parameter (``= ANY(%(ids)s::INTEGER[])``) and
+:class:`InsertRows` sends one array per column: psycopg parses a statement's placeholders in
+Python and caches the result only for short statements with few parameters, so a list written
+out as a hundred placeholders was parsed afresh on every run — half of a webhook worker's time (B3).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -37,6 +43,7 @@ class _Compiled:
     fixed: dict[str, Any]  # values the statement carries itself (literals in ``in_((...))``)
     expanding: tuple[str, ...]
     by_counts: dict[tuple[int, ...], str]  # the SQL per lengths of the IN lists
+    arrays: bool  # IN lists are bound as one array each (PostgreSQL)
 
 
 class Prepared:
@@ -69,7 +76,13 @@ class Prepared:
         fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         order = compiled.positiontup if compiled.positional else list(compiled.binds)
         plan = tuple((name, binds[name], name in expanding) for name in order or ())
-        return _Compiled(compiled.string, bool(compiled.positional), plan, results, row, fixed, expanding, {})
+        arrays = bool(expanding) and dialect.name == "postgresql" and not compiled.positional
+        sql = compiled.string
+        if arrays:
+            types = {name: dialect.type_compiler_instance.process(compiled.binds[name].type) for name in expanding}
+            sql = _EXPANDING.sub(lambda m: ("<> ALL" if (m.group(1) or "").startswith("NOT") else "= ANY")
+                                 + f"(%({m.group(2)})s::{types[m.group(2)]}[])", sql)
+        return _Compiled(sql, bool(compiled.positional), plan, results, row, fixed, expanding, {}, arrays)
 
     def _bound(self, compiled: _Compiled, given: Mapping[str, Any]) -> tuple[str, Any]:
         params = {**compiled.fixed, **given} if compiled.fixed else given
@@ -79,6 +92,9 @@ class Prepared:
                                       for name, convert, _ in compiled.plan]
             return compiled.sql, {name: params[name] if convert is None else _value(params[name], convert)
                                   for name, convert, _ in compiled.plan}
+        if compiled.arrays:
+            return compiled.sql, {name: [_value(one, convert) for one in params[name]] if expanding
+                                  else _value(params[name], convert) for name, convert, expanding in compiled.plan}
         sql = _expanded(compiled, tuple(len(params[name]) for name in compiled.expanding))
         if compiled.positional:
             ordered: list[Any] = []
@@ -136,20 +152,70 @@ class Prepared:
         finally:
             cursor.close()
 
-    def many(self, session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Run the statement once per parameter set (``executemany``): inserts without RETURNING."""
-        driver, dialect = _driver(session)
-        compiled = self._compiled(dialect)
-        if compiled.expanding:
-            raise ValueError("many() takes no expanding parameters")
-        bound = [self._bound(compiled, row)[1] for row in rows]
-        if not bound:
+
+# SQLite's bound-parameter ceiling (SQLITE_MAX_VARIABLE_NUMBER since 3.32): a longer list of
+# rows goes in several statements.
+SQLITE_MAX_PARAMETERS = 32_766
+
+
+class InsertRows:
+    """Many rows into one table, one statement however many: multi-row ``VALUES`` on SQLite, one
+    array per column through ``unnest`` on PostgreSQL. Every row gives every column of ``columns``,
+    converted by the column's type; nothing is returned."""
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self._by_dialect: dict[str, tuple[str, tuple[Processor, ...]]] = {}
+        self._values_sql: dict[int, str] = {}
+
+    def _compiled(self, dialect: Dialect) -> tuple[str, tuple[Processor, ...]]:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            quote = dialect.identifier_preparer.quote
+            columns = [self.table.c[name] for name in self.columns]
+            head = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
+                    f"({', '.join(quote(c.name) for c in columns)})")
+            if dialect.name == "postgresql":
+                arrays = ", ".join(f"%({c.name})s::{dialect.type_compiler_instance.process(c.type)}[]"
+                                   for c in columns)
+                # Names and types come from the table's own metadata, never from a caller.
+                head += f" SELECT * FROM unnest({arrays})"  # noqa: S608
+            found = (head, tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns))
+            self._by_dialect[dialect.name] = found
+        return found
+
+    def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write ``rows`` in the session's transaction (no statement when there are none)."""
+        if not rows:
             return
+        driver, dialect = _driver(session)
+        head, processors = self._compiled(dialect)
+        plan = tuple(zip(self.columns, processors, strict=True))
         cursor = driver.cursor()
         try:
-            _execute(dialect, cursor.executemany, compiled.sql, bound)
+            if dialect.name == "postgresql":
+                _execute(dialect, cursor.execute, head, {
+                    name: [_value(row[name], convert) for row in rows] for name, convert in plan})
+                return
+            if dialect.paramstyle != "qmark":
+                raise NotImplementedError(f"InsertRows speaks qmark or PostgreSQL, not {dialect.paramstyle}")
+            step = max(1, SQLITE_MAX_PARAMETERS // len(plan))
+            for start in range(0, len(rows), step):
+                chunk = rows[start:start + step]
+                _execute(dialect, cursor.execute, self._values(head, len(chunk)),
+                         [_value(row[name], convert) for row in chunk for name, convert in plan])
         finally:
             cursor.close()
+
+    def _values(self, head: str, count: int) -> str:
+        found = self._values_sql.get(count)
+        if found is None:
+            one = "(" + ", ".join("?" for _ in self.columns) + ")"
+            found = f"{head} VALUES {', '.join(one for _ in range(count))}"
+            if len(self._values_sql) < 1000:
+                self._values_sql[count] = found
+        return found
 
 
 def _expanded(compiled: _Compiled, counts: tuple[int, ...]) -> str:
@@ -161,10 +227,7 @@ def _expanded(compiled: _Compiled, counts: tuple[int, ...]) -> str:
 
         def written(match: re.Match[str]) -> str:
             operator, name = match.group(1) or "", match.group(2)
-            if not length[name]:
-                if operator.startswith("NOT"):  # x NOT IN (NULL) would match nothing, not everything
-                    raise ValueError(f"an empty list for NOT IN ({name}) is not supported here")
-                return f"{operator}(NULL)"  # matches nothing, as IN () would
+            # SQLite takes an empty list (IN () matches nothing, NOT IN () everything).
             return operator + "(" + ", ".join(mark.format(f"{name}_{i}") for i in range(length[name])) + ")"
 
         found = _EXPANDING.sub(written, compiled.sql)

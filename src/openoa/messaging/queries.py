@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.accounts.models import OfficialAccount
 from openoa.chat.models import Conversation
-from openoa.core.prepared import Prepared
+from openoa.core.prepared import InsertRows, Prepared
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
 from openoa.messaging.models import SENDING, WAITING, Delivery, MessageUsage, Send
@@ -186,10 +186,8 @@ INSERT_SEND = Prepared(insert(Send).values({name: bindparam(name, type_=Send.__t
                                             for name in _SEND_COLUMNS}).returning(Send.id))
 """One send row from its columns (every name of ``_SEND_COLUMNS``); returns its id."""
 
-INSERT_DELIVERY = Prepared(insert(Delivery).values(
-    {name: bindparam(name, type_=Delivery.__table__.c[name].type)
-     for name in ("send_id", "account_id", "user_id", "created_at")}))
-"""One delivery row (send_id, account_id, user_id, created_at); run with ``many``."""
+INSERT_DELIVERIES = InsertRows(Delivery.__table__, ("send_id", "account_id", "user_id", "created_at"))
+"""Delivery rows (send_id, account_id, user_id, created_at), one statement for all of them."""
 
 ADD_USAGE = Prepared(update(MessageUsage)
                      .where(MessageUsage.account_id == bindparam("b_account_id"),

@@ -98,9 +98,7 @@ def record_deliveries(session: Session, results: list[tuple[Delivery, PostOutcom
     if succeeded:
         try:
             with session.begin_nested():
-                rows = [_row(d, o) for d, o in succeeded]
-                queries.insert_deliveries(len(rows)).run(session, **{
-                    f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in queries.DELIVERY_COLUMNS})
+                queries.INSERT_DELIVERIES.run(session, [_row(d, o) for d, o in succeeded])
         except IntegrityError:  # another run recorded some of them meanwhile: one by one, skipping those
             for delivery, outcome in succeeded:
                 record_delivery(session, delivery, outcome)

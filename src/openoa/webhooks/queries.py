@@ -4,12 +4,10 @@ them through SQLAlchemy cost more than SQLite takes to run them (B3)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from openoa.channels.models import Channel
-from openoa.core.prepared import Prepared
+from openoa.core.prepared import InsertRows, Prepared
 from openoa.webhooks.models import ReplyToken, WebhookDelivery, WebhookEvent
 
 RECORDED_ATTEMPTS = Prepared(
@@ -40,13 +38,7 @@ DELIVERY_COLUMNS = ("event_id", "account_id", "attempt", "is_redelivery", "endpo
                     "detail", "duration_ms", "attempted_at")
 
 
-@lru_cache(maxsize=256)
-def insert_deliveries(count: int) -> Prepared:
-    """``count`` recorded attempts in one multi-row INSERT, parameters ``<column>_<row>`` (row from 0).
-
-    One statement, not ``count``: on PostgreSQL each INSERT of an executemany is its own
-    execution on the server, which shares the cores with the runner and the sender (B3).
-    """
-    return Prepared(insert(WebhookDelivery).values([
-        {name: bindparam(f"{name}_{row}", type_=WebhookDelivery.__table__.c[name].type) for name in DELIVERY_COLUMNS}
-        for row in range(count)]))
+INSERT_DELIVERIES = InsertRows(WebhookDelivery.__table__, DELIVERY_COLUMNS)
+"""The recorded attempts of a batch (every name of ``DELIVERY_COLUMNS`` per row), one statement:
+on PostgreSQL each INSERT of an executemany is its own execution on the server, which shares the
+cores with the runner and the sender (B3)."""
