@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from openoa.accounts.models import OfficialAccount
-from openoa.core import clock
-from openoa.core import prepared
+from openoa.core import clock, prepared
 from openoa.core.prepared import InsertRows, Prepared
 from openoa.friends import service as friends
 from openoa.messaging import queries
@@ -267,3 +267,14 @@ def test_an_in_list_is_one_array_parameter_on_postgresql_and_written_out_on_sqli
         assert "= ANY(%(ids)s::VARCHAR(" in sql and bound == {"ids": ["a", "b", "c"]}
     else:
         assert sql.count("?") == 3 and bound == ["a", "b", "c"]
+
+
+def test_an_in_list_on_a_column_whose_type_is_not_known_yet_still_runs(session: Session, account: OfficialAccount):
+    # A foreign key column declared without a type takes its target's type only once that table
+    # is known; a statement built before then binds an untyped list.
+    untyped = column("account_id", NullType())
+    statement = Prepared(select(Send.request_id).where(untyped.in_(bindparam("ids", expanding=True)))
+                         .order_by(Send.request_id))
+    queries.INSERT_SEND.scalar(session, **send_row(account, "r0"))
+    assert statement.scalars(session, ids=[account.id]) == ["r0"]
+    assert statement.scalars(session, ids=[]) == []

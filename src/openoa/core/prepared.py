@@ -79,9 +79,13 @@ class Prepared:
         arrays = bool(expanding) and dialect.name == "postgresql" and not compiled.positional
         sql = compiled.string
         if arrays:
-            types = {name: dialect.type_compiler_instance.process(compiled.binds[name].type) for name in expanding}
+            # A bind on a foreign key built before its target table was known has no type: the
+            # server infers the array's type from the column then.
+            casts = {name: "" if compiled.binds[name].type._isnull
+                     else f"::{dialect.type_compiler_instance.process(compiled.binds[name].type)}[]"
+                     for name in expanding}
             sql = _EXPANDING.sub(lambda m: ("<> ALL" if (m.group(1) or "").startswith("NOT") else "= ANY")
-                                 + f"(%({m.group(2)})s::{types[m.group(2)]}[])", sql)
+                                 + f"(%({m.group(2)})s{casts[m.group(2)]})", sql)
         return _Compiled(sql, bool(compiled.positional), plan, results, row, fixed, expanding, {}, arrays)
 
     def _bound(self, compiled: _Compiled, given: Mapping[str, Any]) -> tuple[str, Any]:
