@@ -25,7 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
 _EXPANDING = re.compile(r"(NOT IN |IN )?\(__\[POSTCOMPILE_(\w+)\]\)")
@@ -167,8 +167,8 @@ class InsertRows:
     array per column through ``unnest`` on PostgreSQL. Every row gives every column of ``columns``,
     converted by the column's type; nothing is returned."""
 
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        self.table = table
+    def __init__(self, table: FromClause, columns: Sequence[str]) -> None:
+        self.table = cast(Table, table)  # a model's __table__, typed as the wider FromClause
         self.columns = tuple(columns)
         self._by_dialect: dict[str, tuple[str, tuple[Processor, ...]]] = {}
         self._values_sql: dict[int, str] = {}
