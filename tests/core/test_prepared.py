@@ -264,7 +264,7 @@ def test_an_in_list_is_one_array_parameter_on_postgresql_and_written_out_on_sqli
     statement = Prepared(select(Send.id).where(Send.request_id.in_(bindparam("ids", expanding=True))))
     sql, bound = statement._bound(statement._compiled(dialect), {"ids": ["a", "b", "c"]})
     if dialect.name == "postgresql":
-        assert "= ANY(%(ids)s::VARCHAR(" in sql and bound == {"ids": ["a", "b", "c"]}
+        assert "= ANY(%(ids)b::VARCHAR(" in sql and bound == {"ids": ["a", "b", "c"]}
     else:
         assert sql.count("?") == 3 and bound == ["a", "b", "c"]
 
