@@ -145,4 +145,8 @@ def test_two_workers_share_a_batch_of_200_jobs_and_run_each_exactly_once(scratch
         # (Each worker also queued the housekeeping job for an hour from now: not run, 0 attempts.)
         assert set(session.scalars(select(Job.attempts).where(Job.name != "jobs.prune"))) == {1}
     by_worker = {name: sum(1 for _, w in rows if w == name) for name in ("left", "right")}
-    assert by_worker["left"] > 0 and by_worker["right"] > 0, f"both workers should have taken jobs: {by_worker}"
+    if scratch_db.dialect == "postgresql":
+        # SKIP LOCKED lets both claim at once. On SQLite the writers take turns through SQLite's
+        # busy handler, which retries at growing intervals: a worker whose jobs hold the write
+        # lock most of the time may do them all (seen once in CI), and nothing is lost by it.
+        assert by_worker["left"] > 0 and by_worker["right"] > 0, f"both workers should have taken jobs: {by_worker}"
