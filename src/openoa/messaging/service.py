@@ -250,7 +250,7 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
             raise RetryKeyAccepted(earlier.request_id, earlier.sent_messages) from None
     if reached:
         queries.INSERT_DELIVERIES.run(session, [{"send_id": send_id, "account_id": account.id, "user_id": user_id,
-                                                "created_at": now} for user_id in user_ids])
+                                                 "created_at": now} for user_id in user_ids])
         if counted:
             _count_usage(session, account, reached)
         # A bot's message ends the loading animation it showed these people (LINE).
