@@ -186,6 +186,26 @@ def run_load(label: str, url: str, requests: list[dict[str, Any]], *, seconds: f
     return LoadResult(**json.loads(result_lines[-1][len("result "):]))
 
 
+def wrk_rps(url: str, body: str, *, seconds: float, concurrency: int, work_dir: Path) -> float | None:
+    """Requests/s of ``wrk`` POSTing ``body`` to ``url`` from the client core; None without wrk.
+
+    wrk is C and needs far less of its core than the aiohttp client, whose own ceiling
+    (≈ 4,300 req/s here) is below what bare Starlette serves, so a yardstick needs it."""
+    if shutil.which("wrk") is None:
+        return None
+    script = work_dir / "yardstick.lua"
+    script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
+                      "wrk.headers['Content-Type'] = 'application/json'\n")
+    command = pinned(["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
+                     CLIENT_CPU)
+    with console.status("bare Starlette under wrk"):
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for line in output.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(f"wrk printed no Requests/sec:\n{output}")
+
+
 @contextmanager
 def work_dir(keep: bool = False) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="openoa-bench-"))

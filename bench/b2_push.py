@@ -6,6 +6,8 @@ request model (no auth, no database), both served by one uvicorn worker, in the 
     .venv/bin/python bench/b2_push.py --seconds 10 --database-url postgresql://user@127.0.0.1:5432/db
 
 The server is pinned to core 0 and the aiohttp load generator, in its own process, to core 1.
+With ``wrk`` installed, the run first serves the bare Starlette POST BENCHMARKS.md set its lines
+by and reads how fast this machine is against that (the absolute line stays the verdict's).
 The per-channel rate limit is raised for the run (``OPENOA_API_RATE_DEFAULT_PER_SECOND``): the
 limiter still counts every request, it just does not refuse. Each account is on the Pro package
 (35,000 counted messages a month) and the requests rotate over enough accounts, each pushing to
@@ -32,6 +34,7 @@ from _common import (
     verdict,
     versions,
     work_dir,
+    wrk_rps,
 )
 from sqlalchemy import func, select
 
@@ -46,6 +49,8 @@ from openoa.messaging.models import Delivery, MessageUsage
 from openoa.users import service as users
 
 PASS_RATIO, GOAL_RATIO, PASS_RPS, PASS_P99_MS = 0.25, 0.5, 2000.0, 50.0
+# What BENCHMARKS.md measured for the bare Starlette yardstick on the machine the lines were set on.
+CALIBRATION_STARLETTE_RPS = 17_000.0
 # No single worker gets near this; it sizes the number of accounts so quotas cannot run out.
 CEILING_RPS = 10_000
 MESSAGES = [{"type": "text", "text": "Hello, world"}, {"type": "text", "text": "Your order has shipped."}]
@@ -122,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
         from _common import uvicorn_server
 
+        with uvicorn_server("_bare_starlette:app", env=env, log=work / "starlette.log", app_dir=BENCH_DIR) as url:
+            yardstick = wrk_rps(url + "/v2/bot/message/push", requests[0]["body"], seconds=args.seconds,
+                                concurrency=args.concurrency, work_dir=work)
         with uvicorn_server("_bare_push:app", env=env, log=work / "bare.log", app_dir=BENCH_DIR) as url:
             bare = run_load("bare FastAPI", url + "/v2/bot/message/push", requests, **load)
         with uvicorn_server("openoa.web.app:create_app", env=env, log=work / "openoa.log", factory=True,
@@ -136,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
                         ["server", "req/s", "p50 ms", "p99 ms", "2xx", "non-2xx"],
                         [row("bare FastAPI (baseline)", bare), row("OpenOA push", ours)]))
     console.print(f"ratio OpenOA / bare: [bold]{ratio:.3f}[/bold]")
+    if yardstick is None:
+        console.print("[dim]machine yardstick skipped: it needs wrk (apt-get install wrk)[/dim]")
+    else:
+        speed = yardstick / CALIBRATION_STARLETTE_RPS
+        console.print(f"this machine: bare Starlette under wrk {yardstick:,.0f} req/s, {speed:.2f}× the "
+                      f"{CALIBRATION_STARLETTE_RPS:,.0f} BENCHMARKS.md set the lines on; {PASS_RPS:,.0f} req/s "
+                      f"there is ≈ {PASS_RPS * speed:,.0f} req/s here (OpenOA: {ours.rps:,.0f})")
     console.print(f"B2 {verdict(passed, passed and ratio >= GOAL_RATIO)} — pass: ratio ≥ {PASS_RATIO} and "
                   f"≥ {PASS_RPS:,.0f} req/s with p99 ≤ {PASS_P99_MS:g} ms; goal: ratio ≥ {GOAL_RATIO}")
     kind = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
