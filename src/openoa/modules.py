@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "openoa.messaging.models",
     "openoa.chat.models",
     "openoa.groups.models",
+    "openoa.billing.models",
 )
 JOB_MODULES = ("openoa.integrations.mail", "openoa.webhooks.jobs", "openoa.messaging.jobs")
 

@@ -106,7 +106,12 @@ def test_r_msg_05_broadcast_over_the_monthly_limit_is_429_and_stores_nothing(cli
     session.add(MessageUsage(account_id=bot.account.id, year=2026, month=1, used=495))
     session.flush()
     answer = client.post("/v2/bot/message/broadcast", headers=bot.auth, json={"messages": [TEXT]})
-    assert (answer.status_code, answer.json()) == (429, {"message": "You have reached your monthly limit."})
+    assert (answer.status_code, answer.json()["message"]) == (429, "You have reached your monthly limit.")
+    # Beyond LINE's sentence: what the send needed, what is left, and how to get more (details[]).
+    assert answer.json()["details"] == [{
+        "property": "messages",
+        "message": "This send needs 10 counted messages; 5 are left this month. The Free package cannot send more "
+                   "than its 500 a month: upgrade to Basic or Pro in Settings › Usage and billing."}]
     assert _sends(session) == 0
     assert client.get("/v2/bot/message/quota/consumption", headers=bot.auth).json() == {"totalUsage": 495}
 

@@ -118,7 +118,8 @@ def test_r_msg_05_narrowcast_over_the_monthly_limit_is_429_and_stores_nothing(cl
     session.add(MessageUsage(account_id=bot.account.id, year=2026, month=1, used=495))
     session.flush()
     answer = _narrowcast(client, bot, {"messages": [TEXT]})
-    assert (answer.status_code, answer.json()) == (429, {"message": "You have reached your monthly limit."})
+    assert (answer.status_code, answer.json()["message"]) == (429, "You have reached your monthly limit.")
+    assert answer.json()["details"][0]["message"].startswith("This send needs 10 counted messages; 5 are left")
     assert _stored(session) == (0, 0)
     fits = _narrowcast(client, bot, {"messages": [TEXT], "limit": {"upToRemainingQuota": True}})
     assert fits.status_code == 202

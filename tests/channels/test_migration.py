@@ -32,6 +32,10 @@ def test_r_cht_02_channels_made_before_the_upgrade_join_group_chats(scratch_data
         db.engine.dispose()
 
         upgrade(url, AFTER)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT join_group_chats FROM channels")).scalar() in (1, True)
+        db.engine.dispose()
+        upgrade(url)  # the models are head's
         with db.scope() as session:
             assert channels.joins_group_chats(session, account_id) is True
             assert channels.get_channel(session, SYSTEM, account_id).join_group_chats is True

@@ -207,7 +207,7 @@ def test_pending_orm_changes_are_flushed_before_a_prepared_statement(session: Se
 
 def test_rows_are_named_tuples_of_the_selected_columns(session: Session, account: OfficialAccount):
     terms = queries.ACCOUNT_TERMS.one(session, account_id=account.id)
-    assert terms == (account.id, account.package, account.additional_message_limit, account.timezone)
+    assert terms == (account.id, account.package, account.additional_message_limit, account.timezone, None, None)
     assert (terms.package, terms.timezone) == (account.package, account.timezone)
 
 
@@ -229,8 +229,9 @@ def test_an_update_returning_gives_the_row_it_changed_or_none(session: Session, 
     usage = MessageUsage(account_id=account.id, year=2024, month=5, used=10)
     session.add(usage)
     session.flush()
-    assert queries.ADD_USAGE.scalar(session, b_account_id=account.id, b_year=2024, b_month=5, b_amount=3) == usage.id
-    assert queries.ADD_USAGE.scalar(session, b_account_id=account.id, b_year=2024, b_month=6, b_amount=3) is None
+    day = {"b_account_id": account.id, "b_year": 2024, "b_day": 1, "b_amount": 3}
+    assert queries.ADD_USAGE.scalar(session, b_month=5, **day) == usage.id
+    assert queries.ADD_USAGE.scalar(session, b_month=6, **day) is None
     session.refresh(usage)
     assert usage.used == 13
 

@@ -46,7 +46,8 @@ def test_manager_console_pages(live_server, new_page, kind):
     account = re.search(r"/console/accounts/(\d+)", page.content()).group(1)  # type: ignore[union-attr]
     for path in (f"/console/accounts/{account}", f"/console/accounts/{account}/members",
                  f"/console/accounts/{account}/settings", "/console/accounts/new", "/console/password",
-                 f"/console/accounts/{account}/messaging-api", f"/console/accounts/{account}/webhook"):
+                 f"/console/accounts/{account}/messaging-api", f"/console/accounts/{account}/webhook",
+                 f"/console/accounts/{account}/billing"):
         check(page, live_server.url + path)
 
 

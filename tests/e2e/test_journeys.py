@@ -80,6 +80,59 @@ def test_r_frd_02_r_frd_03_brand_and_person_friend_then_block(live_server, new_p
     assert stat(brand, "Friends") == 1
 
 
+def fact(page, label: str) -> str:  # type: ignore[no-untyped-def]
+    return str(page.locator(f"dl.facts dt:text-is('{label}') + dd").inner_text())
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_r_bill_01_r_bill_02_r_msg_04_admin_upgrades_sets_a_limit_and_schedules_a_downgrade(
+        live_server, new_page, kind):
+    brand = new_page(kind)
+    brand.goto(live_server.url + "/console/signup")
+    brand.get_by_label("Email").fill(f"billing-{kind}@aroi.example")
+    brand.get_by_label("Your name").fill("Nok")
+    brand.get_by_label("Password").fill(PASSWORD)
+    brand.get_by_role("button", name="Sign up").click()
+    brand.wait_for_url(re.compile(r"/console/?(\?.*)?$"))
+    brand.goto(live_server.url + "/console/accounts/new")
+    brand.get_by_label("Account name").fill("Cafe Bill")
+    brand.get_by_role("button", name="Create account").click()
+    brand.wait_for_url(re.compile(r"/console/accounts/\d+(\?.*)?$"))
+    brand.get_by_role("link", name="Usage and billing").click()
+    brand.wait_for_url(re.compile(r"/billing$"))
+    assert_accessible(brand)
+    assert fact(brand, "Included in Free") == "500" and fact(brand, "Left this month") == "500"
+    # Free cannot buy more: the page says why instead of hiding the setting.
+    assert brand.get_by_text("The Free package cannot send additional messages").is_visible()
+    assert brand.get_by_role("img", name=re.compile("Counted messages per day")).is_visible()
+
+    brand.get_by_label("Choose a package").select_option("basic")
+    brand.get_by_role("button", name="Change package").click()
+    brand.wait_for_url(re.compile(r"notice=saved#package$"))
+    assert fact(brand, "Included in Basic") == "15,000" and fact(brand, "Charge so far") == "1,280.00 THB"
+
+    # A limit above the ceiling is shown next to the field, with what was typed; then a good one.
+    limit = brand.get_by_label("Additional messages allowed each month")
+    limit.fill("250000")
+    brand.get_by_role("button", name="Save limit").click()
+    brand.wait_for_load_state()
+    assert_accessible(brand)
+    assert brand.locator("#f-additional_limit-error").inner_text().startswith("The limit can be at most 100,000")
+    assert brand.get_by_label("Additional messages allowed each month").input_value() == "250000"
+    brand.get_by_label("Additional messages allowed each month").fill("20000")
+    brand.get_by_role("button", name="Save limit").click()
+    brand.wait_for_url(re.compile(r"notice=saved#limit$"))
+    assert fact(brand, "Additional-message limit") == "20,000" and fact(brand, "Left this month") == "35,000"
+
+    # A downgrade waits for the next month, and the page says when.
+    brand.get_by_label("Choose a package").select_option("free")
+    brand.get_by_role("button", name="Change package").click()
+    brand.wait_for_url(re.compile(r"notice=saved#package$"))
+    assert re.match(r"It moves to Free on 1 \w+ \d{4}\.", brand.locator("p.pending").inner_text())
+    assert fact(brand, "Included in Basic") == "15,000"
+    assert_accessible(brand)
+
+
 def test_r_acc_05_internet_explorer_sees_the_unsupported_page(live_server, browser):
     ctx = browser.new_context(user_agent="Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko")
     page = ctx.new_page()

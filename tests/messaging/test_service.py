@@ -217,22 +217,21 @@ def test_style_7d_push_costs_a_fixed_number_of_queries(session: Session, bot: Bo
         finally:
             event.remove(engine, "before_cursor_execute", count)
         counts.append(len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]))
-    # The account's row with the month's use, the people, the send, its deliveries, the usage: no
-    # more (no loading animation was showing, so none is ended).
-    assert counts == [5, 5], counts
+    # The account's row (held), the month's use read after it, the people, the send, its
+    # deliveries, the usage: no more (no loading animation was showing, so none is ended).
+    assert counts == [6, 6], counts
 
 
 def test_r_msg_05_push_reads_the_month_of_the_accounts_own_timezone_even_after_it_changes(
         session: Session, bot: Bot, clock: FakeClock):
-    """The hot path reads the month's use with the account's row, for the month of the timezone it
-    last saw; a wrong guess must cost a statement, never the wrong month's count."""
+    """The month whose use a push reads is the one of the account's timezone now, also after it changes."""
     clock.set(datetime(2026, 1, 31, 20, 0, tzinfo=UTC))  # February 1st, 03:00 in Bangkok
     bot.account.timezone = "Asia/Bangkok"
     to = factories.friend(session, factories.person(session), bot.account).user_id
     included = billing.included_messages(Package(bot.account.package))
     session.add(MessageUsage(account_id=bot.account.id, year=2026, month=2, used=included))
     session.flush()
-    for attempt in ("first, its timezone unknown to this process", "second, its timezone remembered"):
+    for attempt in ("first", "second"):
         with pytest.raises(service.MonthlyLimitReached):
             service.push(session, context(session, bot), request_id=attempt, to=to, messages=TEXT)
     bot.account.timezone = "UTC"  # still January 31st there: that month is untouched

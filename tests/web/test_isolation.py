@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 
 from openoa.accounts.rules import Permission, Role, role_allows
+from openoa.billing import service as billing
+from openoa.core.access import BusinessActor
 from openoa.web.app import create_app  # noqa: F401  (the app fixture builds it)
 from tests import factories
 from tests.api.assertion_keys import public_jwk_json
@@ -59,6 +61,12 @@ ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("PATCH", "/console/api/accounts/{a}/webhook", P.MESSAGING_API, "settings_json"),
     ("POST", "/console/api/accounts/{a}/webhook/verify", P.MESSAGING_API, "none"),
     ("POST", "/console/api/accounts/{a}/channel/assertion-keys", P.MESSAGING_API, "assertion_key_json"),
+    ("GET", "/console/accounts/{a}/billing", P.BILLING, "none"),
+    ("POST", "/console/accounts/{a}/billing/package", P.BILLING, "package_form"),
+    ("POST", "/console/accounts/{a}/billing/limit", P.BILLING, "limit_form"),
+    ("GET", "/console/api/accounts/{a}/billing", P.BILLING, "none"),
+    ("PUT", "/console/api/accounts/{a}/billing/package", P.BILLING, "package_json"),
+    ("PUT", "/console/api/accounts/{a}/billing/additional-limit", P.BILLING, "limit_json"),
 ]
 
 
@@ -97,6 +105,14 @@ def _call(client, method: str, path: str, kind: str):  # type: ignore[no-untyped
         kwargs["data"] = {"csrf_token": token}  # the switch left off
     elif kind == "group_chats_json":
         kwargs["json"] = {"join_group_chats": False}
+    elif kind == "package_form":
+        kwargs["data"] = {"csrf_token": token, "package": "pro"}
+    elif kind == "package_json":
+        kwargs["json"] = {"package": "pro"}
+    elif kind == "limit_form":
+        kwargs["data"] = {"csrf_token": token, "additional_limit": "10"}
+    elif kind == "limit_json":
+        kwargs["json"] = {"additional_limit": 10}
     elif kind == "assertion_key_json":
         kwargs["json"] = {"public_key": public_jwk_json()}
     return client.request(method, path, **kwargs)
@@ -131,6 +147,7 @@ def world(session):  # type: ignore[no-untyped-def]
     account A whose admin is the outsider."""
     owner = factories.business(session, name="B Owner")
     b = factories.account(session, owner, name="Shop B")
+    billing.change_package(session, BusinessActor(owner.id), b.id, "basic")  # so an admin may set a limit
     roles = {Role.ADMIN: owner}
     for role in Role:
         if role != Role.ADMIN:
@@ -180,6 +197,8 @@ def test_r_acc_04_staff_routes_refuse_console_and_chat_app_sessions(client, worl
     client.post("/app/api/login", json={"email": person.email, "password": factories.PASSWORD})
     assert client.get("/staff/api/applications").status_code == 401
     assert client.post(f"/staff/api/accounts/{world['b'].id}/premium").status_code == 401
+    assert client.put(f"/staff/api/accounts/{world['b'].id}/ceiling",
+                      json={"additional_limit_ceiling": 10**6}).status_code == 401
     page = client.get("/staff", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/staff/login")
 

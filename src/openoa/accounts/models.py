@@ -38,6 +38,11 @@ class OfficialAccount(Base):
     badge: Mapped[str] = mapped_column(String(10))
     # Additional counted messages the admin allows beyond the package (R-MSG-04); 0 until set.
     additional_message_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The most the admin may set that limit to; staff raise it on an inquiry (R-MSG-04).
+    additional_limit_ceiling: Mapped[int] = mapped_column(Integer, default=100_000, server_default="100000")
+    # A downgrade waits for the next month (R-BILL-02): the package, and from when it counts.
+    next_package: Mapped[str | None] = mapped_column(String(10))
+    next_package_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Friends' user IDs are scoped per provider (R-FRD-05).
     provider_id: Mapped[str] = mapped_column(String(40), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("business_ids.id"))

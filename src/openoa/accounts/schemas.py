@@ -26,6 +26,8 @@ class AccountOut(BaseModel):
     badge: str
     add_friend_url: str
     role: str | None = None
+    # Only in staff's account search: the ceiling of the admin's additional-message limit (R-MSG-04).
+    additional_limit_ceiling: int | None = None
 
 
 class FriendPathCount(BaseModel):

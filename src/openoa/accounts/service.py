@@ -29,6 +29,7 @@ from openoa.accounts.schemas import (
     MembersOut,
     SettingsOut,
 )
+from openoa.billing import rules as billing_rules
 from openoa.core import clock, credentials, ids, images
 from openoa.core.access import Actor, BusinessActor, PersonActor, StaffActor, SystemActor
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
@@ -185,8 +186,10 @@ def account_out(account: OfficialAccount, role: str | None = None) -> AccountOut
         id=account.id, basic_id=account.basic_id, premium_id=account.premium_id,
         display_name=account.display_name, status_message=account.status_message,
         profile_image_url=storage.url(account.profile_image) if account.profile_image else None,
-        timezone=account.timezone, package=account.package, badge=account.badge,
-        add_friend_url=add_friend_url(account.basic_id), role=role)
+        timezone=account.timezone, badge=account.badge, add_friend_url=add_friend_url(account.basic_id), role=role,
+        # A downgrade scheduled for a month that has begun is the package now (R-BILL-02).
+        package=billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
+                                               clock.now()))
 
 
 def access_account(session: Session, actor: Actor, account_id: int,
@@ -575,4 +578,5 @@ def search_accounts(session: Session, actor: Actor, *, query: str = "", limit: i
     if q:
         stmt = stmt.where(func.lower(OfficialAccount.display_name).contains(q)
                           | OfficialAccount.basic_id.contains(q))
-    return [account_out(a) for a in session.scalars(stmt).all()]
+    return [account_out(a).model_copy(update={"additional_limit_ceiling": a.additional_limit_ceiling})
+            for a in session.scalars(stmt).all()]

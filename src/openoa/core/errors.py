@@ -87,6 +87,7 @@ class ErrorBody:
 def error_body(error: DomainError) -> dict[str, object]:
     """LINE's ``{"message", "details": [{"message", "property"}]}`` for a domain error."""
     body: dict[str, object] = {"message": error.message}
-    if isinstance(error, Invalid) and error.errors:
-        body["details"] = [{"message": e.message, "property": e.field} for e in error.errors]
+    errors: list[FieldError] = getattr(error, "errors", None) or []
+    if errors:
+        body["details"] = [{"message": e.message, "property": e.field} for e in errors]
     return body

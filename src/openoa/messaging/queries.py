@@ -161,11 +161,12 @@ REACHABLE_AMONG = Prepared(
 now, ascending."""
 
 _TERMS = select(OfficialAccount.id, OfficialAccount.package, OfficialAccount.additional_message_limit,
-                OfficialAccount.timezone).where(OfficialAccount.id == bindparam("account_id"))
+                OfficialAccount.timezone, OfficialAccount.next_package, OfficialAccount.next_package_from,
+                ).where(OfficialAccount.id == bindparam("account_id"))
 ACCOUNT_TERMS = Prepared(_TERMS)
 """What a send's quota check needs of the account (account_id)."""
 
-_USED = (func.coalesce(select(MessageUsage.used).where(
+_USED = (func.coalesce(select(func.sum(MessageUsage.used)).where(
     MessageUsage.account_id == bindparam("account_id"), MessageUsage.year == bindparam("year"),
     MessageUsage.month == bindparam("month")).scalar_subquery(), 0)
     + func.coalesce(select(func.sum(Send.target_count - Send.success_count)).where(
@@ -175,9 +176,9 @@ _USED = (func.coalesce(select(MessageUsage.used).where(
 QUOTA_USED = Prepared(select(_USED.label("used")))
 """The month's counted use plus what sends still fanning out hold (account_id, year, month)."""
 
-ACCOUNT_TERMS_AND_USE_LOCKED = Prepared(_TERMS.add_columns(_USED.label("used")).with_for_update())
-"""ACCOUNT_TERMS and QUOTA_USED of the month given (which the caller guesses from the timezone the
-account last had), holding the account's row (PostgreSQL) so counted sends of one account take turns."""
+ACCOUNT_TERMS_LOCKED = Prepared(_TERMS.with_for_update())
+"""ACCOUNT_TERMS, holding the account's row (PostgreSQL) so counted sends of one account take turns.
+Read the use after it (QUOTA_USED), never in the same statement: that one's snapshot predates the lock."""
 
 _SEND_COLUMNS = ("account_id", "kind", "counted", "request_id", "retry_key", "messages", "sent_messages",
                  "notification_disabled", "recipients", "status", "target_count", "success_count", "cursor",
@@ -191,11 +192,12 @@ INSERT_DELIVERIES = InsertRows(Delivery.__table__, ("send_id", "account_id", "us
 
 ADD_USAGE = Prepared(update(MessageUsage)
                      .where(MessageUsage.account_id == bindparam("b_account_id"),
-                            MessageUsage.year == bindparam("b_year"), MessageUsage.month == bindparam("b_month"))
+                            MessageUsage.year == bindparam("b_year"), MessageUsage.month == bindparam("b_month"),
+                            MessageUsage.day == bindparam("b_day"))
                      .values(used=MessageUsage.used + bindparam("b_amount"))
                      .returning(MessageUsage.id))
-"""Add ``b_amount`` to the month's row (b_account_id, b_year, b_month); returns its id, or nothing
-when the month has no row yet (UPDATE statements reserve the columns' own names)."""
+"""Add ``b_amount`` to the day's row (b_account_id, b_year, b_month, b_day); returns its id, or
+nothing when the day has no row yet (UPDATE statements reserve the columns' own names)."""
 
 END_LOADING_OF = Prepared(update(Conversation)
                           .where(Conversation.account_id == bindparam("b_account_id"),

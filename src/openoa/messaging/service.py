@@ -60,12 +60,22 @@ NARROWCAST = "narrowcast"
 
 
 class MonthlyLimitReached(DomainError):
-    """A counted send that does not fit the month's remaining quota, refused whole (R-MSG-05)."""
+    """A counted send that does not fit the month's remaining quota, refused whole (R-MSG-05).
+    LINE's message, and in ``details`` what was needed, what is left and how to get more."""
 
     status = 429
 
-    def __init__(self) -> None:
+    def __init__(self, package: str, remaining: int, needed: int) -> None:
         super().__init__(MONTHLY_LIMIT)
+        self.remaining, self.needed = remaining, needed
+        self.errors = [FieldError("messages", billing.over_quota_explanation(package, remaining, needed))]
+
+
+def _refuse_unless_fits(account: AccountTerms, now: datetime, used: int, needed: int) -> None:
+    """MonthlyLimitReached unless ``needed`` counted messages fit what the month has left."""
+    package = _package(account, now)
+    if not billing.fits(package, account.additional_message_limit, used, needed):
+        raise MonthlyLimitReached(package, billing.remaining(package, account.additional_message_limit, used), needed)
 
 
 class RetryKeyAccepted(DomainError):
@@ -90,6 +100,15 @@ class AccountTerms(Protocol):
     def additional_message_limit(self) -> int: ...
     @property
     def timezone(self) -> str: ...
+    @property
+    def next_package(self) -> str | None: ...
+    @property
+    def next_package_from(self) -> datetime | None: ...
+
+
+def _package(account: AccountTerms, now: datetime) -> str:
+    """The package that counts now: a downgrade scheduled for this month has begun (R-BILL-02)."""
+    return billing.package_in_force(account.package, account.next_package, account.next_package_from, now)
 
 
 @dataclass(frozen=True)
@@ -123,7 +142,7 @@ def _check_retry_key(session: Session, account_id: int, retry_key: str | None) -
 
 def _month_usage(session: Session, account: OfficialAccount) -> int:
     month = billing.month_of(clock.now(), account.timezone)
-    used = session.scalar(select(MessageUsage.used).where(
+    used = session.scalar(select(func.sum(MessageUsage.used)).where(
         MessageUsage.account_id == account.id, MessageUsage.year == month.year, MessageUsage.month == month.month))
     return int(used or 0)
 
@@ -134,26 +153,13 @@ def _quota_used(session: Session, account: AccountTerms) -> int:
     return int(queries.QUOTA_USED.scalar(session, account_id=account.id, year=month.year, month=month.month) or 0)
 
 
-# The timezone each account had when this process last read it: it names the month whose use the
-# hot path reads together with the account's row. Checked against the row; a wrong guess (the first
-# send, a changed timezone) costs one more statement, never a wrong count.
-_TIMEZONE_SEEN: dict[int, str] = {}
-
-
-def _terms_and_use(session: Session, account_id: int, now: datetime) -> tuple[AccountTerms, int]:
-    """The account's quota terms (its row held, so counted sends of one account take turns) and its
-    counted use this month, usually in one statement."""
-    guess = billing.month_of(now, _TIMEZONE_SEEN.get(account_id, "UTC"))
-    account = queries.ACCOUNT_TERMS_AND_USE_LOCKED.one(session, account_id=account_id, year=guess.year,
-                                                       month=guess.month)
-    if billing.month_of(now, account.timezone) == guess:
-        used = int(account.used)
-    else:
-        used = _quota_used(session, account)
-    if len(_TIMEZONE_SEEN) >= 100_000:
-        _TIMEZONE_SEEN.clear()
-    _TIMEZONE_SEEN[account_id] = account.timezone
-    return account, used
+def _terms_and_use(session: Session, account_id: int) -> tuple[AccountTerms, int]:
+    """The account's quota terms, its row held so counted sends of one account take turns, and its
+    counted use this month read after the lock: on PostgreSQL a statement sees the database as it
+    was when it began, so a sum read by the locking statement itself misses what the previous
+    holder of the lock committed while this one waited (20 pushes into 10 left all fitted)."""
+    account = queries.ACCOUNT_TERMS_LOCKED.one(session, account_id=account_id)
+    return account, _quota_used(session, account)
 
 
 def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -181,8 +187,8 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
         upper = max(user_ids, default=0)
     target = int(session.scalar(queries.reachable_count(account.id, user_ids)) or 0)
     used = _quota_used(session, account) if counted and target else 0
-    if counted and target and not billing.fits(account.package, account.additional_message_limit, used, target):
-        raise MonthlyLimitReached()
+    if counted and target:
+        _refuse_unless_fits(account, clock.now(), used, target)
     send = Send(account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
                 messages=messages, sent_messages=_sent_messages(messages),
                 notification_disabled=notification_disabled,
@@ -221,14 +227,13 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
     counted = billing.is_counted(kind)
     now = clock.now()
     if counted:
-        account, used = _terms_and_use(session, bot.account_id, now)
+        account, used = _terms_and_use(session, bot.account_id)
     else:
         account, used = queries.ACCOUNT_TERMS.one(session, account_id=bot.account_id), 0
     people = reachable.rows(session, **parameters)
     user_ids: list[int] = [person.user_id for person in people]
-    if counted and user_ids and not billing.fits(account.package, account.additional_message_limit,
-                                                  used, len(user_ids)):
-        raise MonthlyLimitReached()
+    if counted and user_ids:
+        _refuse_unless_fits(account, now, used, len(user_ids))
     reached = len(user_ids)
     sent = _sent_messages(messages)
     row = {"account_id": account.id, "kind": kind, "counted": counted, "request_id": request_id,
@@ -270,9 +275,8 @@ def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, 
     counted = billing.is_counted(kind)
     account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
     members = 0 if chat_id is None else groups.members_reached(session, account.id, chat_id)
-    if counted and members and not billing.fits(account.package, account.additional_message_limit,
-                                                 _quota_used(session, account), members):
-        raise MonthlyLimitReached()
+    if counted and members:
+        _refuse_unless_fits(account, clock.now(), _quota_used(session, account), members)
     posts = (groups.post_from_account(session, account.id, chat_id, messages) if chat_id is not None else None) or []
     sent = [{"id": post.id, **({"quoteToken": post.quote_token} if post.quote_token else {})} for post in posts]
     now = clock.now()
@@ -370,10 +374,11 @@ def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: 
     if spec["attributes"] and reach < rules.TARGETING_MIN_REACH:
         raise NotAllowed(rules.NOT_ENOUGH_FRIENDS)
     limits = targeting.limit
-    remaining = billing.remaining(account.package, account.additional_message_limit, _quota_used(session, account))
+    remaining = billing.remaining(_package(account, now), account.additional_message_limit,
+                                  _quota_used(session, account))
     reservation = rules.narrowcast_reservation(reach, limits.max, limits.up_to_remaining_quota, remaining)
     if reservation > remaining:
-        raise MonthlyLimitReached()
+        raise MonthlyLimitReached(_package(account, now), remaining, reservation)
     upper = session.scalar(queries.highest_friend(account.id)) or 0
     error_code = None
     if limits.forbid_partial_delivery:
@@ -414,13 +419,15 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
 # ---------------------------------------------------------------- fan-out
 
 def _count_usage(session: Session, account: AccountTerms, amount: int) -> None:
-    month = billing.month_of(clock.now(), account.timezone)
-    values = {"b_account_id": account.id, "b_year": month.year, "b_month": month.month, "b_amount": amount}
+    day = billing.day_of(clock.now(), account.timezone)
+    values = {"b_account_id": account.id, "b_year": day.year, "b_month": day.month, "b_day": day.day,
+              "b_amount": amount}
     if queries.ADD_USAGE.scalar(session, **values) is not None:
         return
     try:
         with session.begin_nested():
-            session.add(MessageUsage(account_id=account.id, year=month.year, month=month.month, used=amount))
+            session.add(MessageUsage(account_id=account.id, year=day.year, month=day.month, day=day.day,
+                                     used=amount))
             session.flush()
     except IntegrityError:  # the month's row was made concurrently: add to it
         queries.ADD_USAGE.scalar(session, **values)
@@ -540,7 +547,7 @@ def narrowcast_progress(session: Session, bot: BotContext, request_id: str) -> N
 def message_quota(session: Session, bot: BotContext) -> int:
     """The account's monthly limit of counted messages."""
     account = _account(session, bot.account_id)
-    return billing.monthly_limit(account.package, account.additional_message_limit)
+    return billing.monthly_limit(_package(account, clock.now()), account.additional_message_limit)
 
 
 def quota_consumption(session: Session, bot: BotContext) -> int:

@@ -41,6 +41,7 @@ _ACCOUNT_SECTIONS = (
     ("home", "Home", "", Permission.HOME),
     ("members", "Members", "/members", Permission.MEMBERS),
     ("settings", "Settings", "/settings", Permission.SETTINGS),
+    ("billing", "Usage and billing", "/billing", Permission.BILLING),
     ("messaging-api", "Messaging API", "/messaging-api", Permission.MESSAGING_API),
 )
 

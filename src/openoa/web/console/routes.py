@@ -8,7 +8,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from openoa.web import deps
-from openoa.web.console import accounts, auth, channel_keys, members, messaging_api, webhook
+from openoa.web.console import (
+    accounts,
+    auth,
+    billing,
+    channel_keys,
+    members,
+    messaging_api,
+    webhook,
+)
 
 router = APIRouter(dependencies=[Depends(deps.csrf_protect)])
 router.include_router(auth.router)
@@ -17,3 +25,4 @@ router.include_router(members.router)
 router.include_router(messaging_api.router)
 router.include_router(webhook.router)
 router.include_router(channel_keys.router)
+router.include_router(billing.router)

@@ -14,6 +14,7 @@ NOTICES = {
     "approved": "Application approved: the account now has the verified (blue) badge.",
     "rejected": "Application rejected: the account keeps its badge.",
     "premium": "Premium granted: the account now has the premium (green) badge.",
+    "ceiling": "The additional-message ceiling was saved.",
     "logged-out": "You are logged out.",
 }
 

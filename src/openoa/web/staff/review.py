@@ -86,10 +86,17 @@ def _grant(request: Request, actor: StaffActor, account_id: int) -> AccountOut:
         return accounts.account_out(accounts.grant_premium(s, actor, account_id))
 
 
+def render_accounts(request: Request, actor: StaffActor, q: str, *, errors: dict[str, str] | None = None,
+                    values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """The account search page; ``errors``/``values`` keyed by field (a row's form: ``<field>-<account id>``)."""
+    return page(request, "staff/accounts.html", {"accounts": _search(request, actor, q), "q": q,
+                                                 "values": {"q": q, **(values or {})}, "errors": errors or {}},
+                section="accounts", status_code=status_code)
+
+
 @router.get("/staff/accounts", include_in_schema=False)
 def accounts_page(request: Request, actor: Staff, q: str = "") -> Response:
-    return page(request, "staff/accounts.html", {"accounts": _search(request, actor, q), "q": q,
-                                                 "values": {"q": q}}, section="accounts")
+    return render_accounts(request, actor, q)
 
 
 @router.post("/staff/accounts/{account_id}/premium", include_in_schema=False)

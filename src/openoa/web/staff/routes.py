@@ -8,8 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from openoa.web import deps
-from openoa.web.staff import auth, review
+from openoa.web.staff import auth, billing, review
 
 router = APIRouter(dependencies=[Depends(deps.csrf_protect)])
 router.include_router(auth.router)
 router.include_router(review.router)
+router.include_router(billing.router)

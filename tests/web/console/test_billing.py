@@ -1,0 +1,131 @@
+"""The console's Usage and billing dashboard over HTTP (R-BILL-01/02, R-MSG-04): the month's
+figures, the chart, past invoices, package changes and the additional-message limit, with bad
+input shown next to its field and nothing changed. Admins only (R-ACC-04); the JSON twins
+answer and refuse the same."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from openoa.accounts.models import BusinessId, OfficialAccount
+from openoa.core.clock import FakeClock
+from openoa.messaging.models import MessageUsage
+from tests.web.console.conftest import NON_ADMIN_ROLES, form, login, member
+
+REFUSAL = "Only admins can manage billing."
+
+
+def _page(account: OfficialAccount) -> str:
+    return f"/console/accounts/{account.id}/billing"
+
+
+def _api(account: OfficialAccount) -> str:
+    return f"/console/api/accounts/{account.id}/billing"
+
+
+def _stored(session: Session, account: OfficialAccount) -> OfficialAccount:
+    session.expire_all()
+    return session.get_one(OfficialAccount, account.id)
+
+
+def test_anonymous_and_outsiders_never_see_the_bill(client: TestClient, session: Session, acc: OfficialAccount,
+                                                    outsider: BusinessId) -> None:
+    page = client.get(_page(acc), follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/console/login")
+    assert client.get(_api(acc)).status_code == 401
+    login(client, outsider.email)
+    assert client.get(_page(acc)).status_code == 404
+    assert form(client, _page(acc) + "/package", {"package": "pro"}).status_code == 404
+    assert client.put(_api(acc) + "/package", json={"package": "pro"}).status_code == 404
+    assert _stored(session, acc).package == "free"
+
+
+@pytest.mark.parametrize("role", NON_ADMIN_ROLES)
+def test_r_acc_04_only_admins_see_and_change_billing(client: TestClient, session: Session, owner: BusinessId,
+                                                     acc: OfficialAccount, role: str) -> None:
+    login(client, member(session, acc, owner, role).email)
+    page = client.get(_page(acc))
+    assert page.status_code == 403 and REFUSAL in page.text
+    assert form(client, _page(acc) + "/package", {"package": "pro"}).status_code == 403
+    assert form(client, _page(acc) + "/limit", {"additional_limit": "10"}).status_code == 403
+    assert client.get(_api(acc)).json()["message"] == REFUSAL
+    assert client.put(_api(acc) + "/additional-limit", json={"additional_limit": 10}).status_code == 403
+    assert _stored(session, acc).package == "free"
+    nav = client.get(f"/console/accounts/{acc.id}" if role != "chat_operator" else "/console").text
+    assert "Usage and billing" not in nav
+
+
+def test_r_bill_01_the_dashboard_shows_the_month_its_days_and_why_free_cannot_buy_more(
+        client: TestClient, session: Session, owner: BusinessId, acc: OfficialAccount, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 1, 20, 5, 0, tzinfo=UTC))
+    session.add_all([MessageUsage(account_id=acc.id, year=2026, month=1, day=3, used=120),
+                     MessageUsage(account_id=acc.id, year=2026, month=1, day=19, used=7)])
+    session.flush()
+    login(client, owner.email)
+    page = client.get(_page(acc))
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "Messages sent this month" in text and "January 2026" in text
+    assert "<dt>Counted messages used</dt><dd>127</dd>" in text
+    assert "<dt>Left this month</dt><dd>373</dd>" in text
+    assert 'aria-current="page">Usage and billing</a>' in text
+    assert "The Free package cannot send additional messages" in text  # shown, not hidden
+    assert 'name="additional_limit"' not in text
+    assert text.count('class="chart-bar"') == 20  # January 1st..20th
+    assert "<title>Jan 3: 120</title>" in text
+    board = client.get(_api(acc)).json()
+    assert (board["used"], board["remaining"], board["can_change_limit"]) == (127, 373, False)
+
+
+def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
+        client: TestClient, session: Session, owner: BusinessId, acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    upgraded = form(client, _page(acc) + "/package", {"package": "basic"})
+    assert upgraded.status_code == 303 and upgraded.headers["location"].endswith("notice=saved#package")
+    assert _stored(session, acc).package == "basic"
+    assert form(client, _page(acc) + "/limit", {"additional_limit": "20,000"}).status_code == 303
+    assert _stored(session, acc).additional_message_limit == 20_000
+    assert form(client, _page(acc) + "/package", {"package": "free"}).status_code == 303
+    stored = _stored(session, acc)
+    assert (stored.package, stored.next_package) == ("basic", "free")
+    text = re.sub(r"\s+", " ", client.get(_page(acc)).text)
+    assert "It moves to <strong>Free</strong> on 1 February 2026." in text
+    assert "Nok Owner" in text and "Additional-message limit" in text  # the audit, with who
+    moved = client.put(_api(acc) + "/package", json={"package": "basic"}).json()
+    assert moved == {"package": "basic", "next_package": None, "next_package_from": None}
+
+
+@pytest.mark.parametrize(("raw", "says"), [("-5", "The limit cannot be negative."),
+                                           ("3.5", "Enter a whole number of messages, like 10000."),
+                                           ("100001", "at most 100,000 messages")])
+def test_r_msg_04_a_bad_limit_is_shown_next_to_its_field_and_nothing_changes(
+        client: TestClient, session: Session, owner: BusinessId, acc: OfficialAccount, raw: str, says: str) -> None:
+    login(client, owner.email)
+    form(client, _page(acc) + "/package", {"package": "pro"})
+    form(client, _page(acc) + "/limit", {"additional_limit": "500"})
+    page = form(client, _page(acc) + "/limit", {"additional_limit": raw})
+    assert page.status_code == 400
+    error = re.search(r'<p class="error" id="f-additional_limit-error" role="alert">([^<]*)</p>', page.text)
+    assert error is not None and says in error.group(1)
+    assert f'value="{raw}"' in page.text  # what was typed is shown again
+    assert _stored(session, acc).additional_message_limit == 500
+    refused = client.put(_api(acc) + "/additional-limit", json={"additional_limit": -1})
+    assert refused.status_code == 400 and refused.json()["details"][0]["property"] == "additional_limit"
+
+
+def test_bad_package_and_a_limit_on_free_are_refused_with_the_rule(client: TestClient, session: Session,
+                                                                   owner: BusinessId, acc: OfficialAccount) -> None:
+    login(client, owner.email)
+    page = form(client, _page(acc) + "/package", {"package": "platinum"})
+    assert page.status_code == 400 and "Choose Free, Basic or Pro." in page.text
+    page = form(client, _page(acc) + "/limit", {"additional_limit": "100"})
+    assert page.status_code == 400 and "Upgrade to Basic or Pro first." in page.text
+    assert client.put(_api(acc) + "/package", json={"package": "free"}).json()["details"] == [
+        {"message": "The account is already on Free.", "property": "package"}]
+    stored = _stored(session, acc)
+    assert (stored.package, stored.additional_message_limit) == ("free", 0)
