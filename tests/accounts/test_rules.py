@@ -124,3 +124,29 @@ def test_r_acc_01_email_must_look_like_an_address(email: str, ok: bool) -> None:
 
 def test_r_acc_01_emails_are_compared_trimmed_and_lowercased() -> None:
     assert credentials.normalise_email("  Name@Example.COM ") == "name@example.com"
+
+
+# ---------------------------------------------------------------- the shared feature gate
+
+@pytest.mark.parametrize("package", ["free", "basic", "pro"])
+@pytest.mark.parametrize("badge", ["gray", "blue", "green"])
+def test_r_acc_03_r_call_05_every_gated_feature_opens_exactly_for_its_packages_and_badges(package, badge):
+    opened = {f for f in rules.Feature if rules.feature_refusal(f, package=package, badge=badge) is None}
+    paid, verified, premium = package in ("basic", "pro"), badge in ("blue", "green"), badge == "green"
+    assert (rules.Feature.CALL_REROUTING in opened) == paid  # R-CALL-05
+    assert (rules.Feature.ADDITIONAL_MESSAGES in opened) == paid  # R-MSG-04
+    for feature in (rules.Feature.FOLLOWER_IDS_API, rules.Feature.NPS_OPEN_ANSWER, rules.Feature.POSTER_MASCOT,
+                    rules.Feature.GAIN_FRIENDS_ADS, rules.Feature.PUBLIC_PROFILE):
+        assert (feature in opened) == verified, feature
+    assert (rules.Feature.LIVE in opened) == premium  # R-GAIN-06
+
+
+def test_r_acc_03_a_closed_gate_says_what_it_needs_and_what_the_account_has():
+    assert rules.feature_refusal(rules.Feature.CALL_REROUTING, package="free", badge="green") == (
+        "Call rerouting to a phone number needs the Basic or Pro package; this account is on Free.")
+    assert rules.feature_refusal(rules.Feature.LIVE, package="pro", badge="blue") == (
+        "LIVE and On-Air needs a premium (green) badge; this account is verified (blue).")
+    assert rules.feature_refusal(rules.Feature.FOLLOWER_IDS_API, package="pro", badge="gray") == (
+        "Follower IDs in the Messaging API needs a verified (blue) or premium (green) badge; "
+        "this account is unverified (gray).")
+    assert all(gate.rule.startswith("R-") for gate in rules.FEATURE_GATES.values())

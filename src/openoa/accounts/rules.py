@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -87,6 +88,65 @@ class Package(StrEnum):
     FREE = "free"
     BASIC = "basic"
     PRO = "pro"
+
+
+# ---------------------------------------------------------------- features gated by package or badge
+
+class Feature(StrEnum):
+    ADDITIONAL_MESSAGES = "additional_messages"
+    CALL_REROUTING = "call_rerouting"
+    FOLLOWER_IDS_API = "follower_ids_api"
+    NPS_OPEN_ANSWER = "nps_open_answer"
+    POSTER_MASCOT = "poster_mascot"
+    GAIN_FRIENDS_ADS = "gain_friends_ads"
+    PUBLIC_PROFILE = "public_profile"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Who may use a feature: accounts on one of ``packages`` (None: any) with one of ``badges``
+    (None: any). Premium (green) is above verified (blue): "verified accounts only" admits both."""
+
+    label: str
+    rule: str
+    packages: frozenset[Package] | None = None
+    badges: frozenset[Badge] | None = None
+
+
+_PAID = frozenset({Package.BASIC, Package.PRO})
+_VERIFIED = frozenset({Badge.BLUE, Badge.GREEN})
+
+# The one table of gated features; every gate in the product asks it (feature_refusal).
+FEATURE_GATES: dict[Feature, Gate] = {
+    Feature.ADDITIONAL_MESSAGES: Gate("Additional messages beyond the package", "R-MSG-04", packages=_PAID),
+    Feature.CALL_REROUTING: Gate("Call rerouting to a phone number", "R-CALL-05", packages=_PAID),
+    Feature.FOLLOWER_IDS_API: Gate("Follower IDs in the Messaging API", "R-ACC-03", badges=_VERIFIED),
+    Feature.NPS_OPEN_ANSWER: Gate("Open-ended answer in NPS surveys", "R-OUT-07", badges=_VERIFIED),
+    Feature.POSTER_MASCOT: Gate("Mascot design for posters", "R-GAIN-02", badges=_VERIFIED),
+    Feature.GAIN_FRIENDS_ADS: Gate("Gain Friends Ads", "R-GAIN-03", badges=_VERIFIED),
+    Feature.PUBLIC_PROFILE: Gate("Profile page shared on the open web", "R-GAIN-04", badges=_VERIFIED),
+    Feature.LIVE: Gate("LIVE and On-Air", "R-GAIN-06", badges=frozenset({Badge.GREEN})),
+}
+
+_PACKAGE_NAMES = {Package.FREE: "Free", Package.BASIC: "Basic", Package.PRO: "Pro"}
+_BADGE_NAMES = {Badge.GRAY: "unverified (gray)", Badge.BLUE: "verified (blue)", Badge.GREEN: "premium (green)"}
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def feature_refusal(feature: Feature, *, package: str, badge: str) -> str | None:
+    """Why an account on ``package`` with ``badge`` cannot use ``feature``, or None when it can."""
+    gate = FEATURE_GATES[feature]
+    if gate.packages is not None and package not in gate.packages:
+        wanted = _either([_PACKAGE_NAMES[p] for p in Package if p in gate.packages])
+        return f"{gate.label} needs the {wanted} package; this account is on {_PACKAGE_NAMES[Package(package)]}."
+    if gate.badges is not None and badge not in gate.badges:
+        wanted = _either([_BADGE_NAMES[b] for b in Badge if b in gate.badges])
+        return f"{gate.label} needs a {wanted} badge; this account is {_BADGE_NAMES[Badge(badge)]}."
+    return None
 
 
 DEFAULT_TIMEZONE = "Asia/Bangkok"

@@ -30,6 +30,16 @@ class AccountOut(BaseModel):
     additional_limit_ceiling: int | None = None
 
 
+class FeatureOut(BaseModel):
+    """A feature gated by package or badge: whether this account may use it, and if not, why."""
+
+    feature: str
+    label: str
+    rule: str
+    available: bool
+    refusal: str | None
+
+
 class FriendPathCount(BaseModel):
     path: str
     friends: int

@@ -22,6 +22,7 @@ from openoa.accounts.schemas import (
     AccountOut,
     ApplicationOut,
     BusinessIdOut,
+    FeatureOut,
     FriendPathCount,
     HomeOut,
     InvitationOut,
@@ -213,6 +214,27 @@ def access_account(session: Session, actor: Actor, account_id: int,
     if permission is not None and not rules.role_allows(role, permission):
         raise NotAllowed(rules.PERMISSION_REFUSALS[permission])
     return account, role
+
+
+def features_of(account: OfficialAccount) -> list[FeatureOut]:
+    """Every feature gated by package or badge, and why this account may not use it (or None)."""
+    package = billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
+                                             clock.now())
+    out = []
+    for feature, gate in rules.FEATURE_GATES.items():
+        refusal = rules.feature_refusal(feature, package=package, badge=account.badge)
+        out.append(FeatureOut(feature=feature, label=gate.label, rule=gate.rule, available=refusal is None,
+                              refusal=refusal))
+    return out
+
+
+def require_feature(account: OfficialAccount, feature: rules.Feature) -> None:
+    """NotAllowed, saying why, unless the account's package and badge open ``feature``."""
+    package = billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
+                                             clock.now())
+    refusal = rules.feature_refusal(feature, package=package, badge=account.badge)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 def find_account_by_basic_id(session: Session, basic_id: str) -> OfficialAccount:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from openoa.accounts.rules import Package
+from openoa.accounts.rules import FEATURE_GATES, Feature, Package
 
 INCLUDED_MESSAGES: dict[str, int] = {Package.FREE: 500, Package.BASIC: 15_000, Package.PRO: 35_000}
 # Monthly fees of LINE Official Account Thailand's packages (lineforbusiness.com/th), VAT excluded.
@@ -19,7 +19,9 @@ PACKAGE_LABELS: dict[str, str] = {Package.FREE: "Free", Package.BASIC: "Basic", 
 # Cheapest first: moving right is an upgrade (applies at once), left a downgrade (next month).
 PACKAGE_ORDER = (Package.FREE, Package.BASIC, Package.PRO)
 ADDITIONAL_MESSAGE_SATANG = 4  # 0.04 THB; 400 THB per 10,000
-PACKAGES_WITH_ADDITIONAL_MESSAGES = frozenset({Package.BASIC, Package.PRO})
+# Who may buy additional messages is the shared feature gate's answer (R-MSG-04).
+PACKAGES_WITH_ADDITIONAL_MESSAGES: frozenset[str] = (FEATURE_GATES[Feature.ADDITIONAL_MESSAGES].packages
+                                                     or frozenset(Package))
 
 # R-MSG-02: which kinds of send consume the monthly quota.
 COUNTED_SENDS = frozenset({"broadcast", "targeted_broadcast", "step", "push", "multicast",
@@ -51,6 +53,7 @@ def included_messages(package: str) -> int:
 def may_send_additional(package: str) -> bool:
     """Free accounts stop at their included messages; Basic and Pro may buy more (R-MSG-04)."""
     return Package(package) in PACKAGES_WITH_ADDITIONAL_MESSAGES
+
 
 
 def monthly_limit(package: str, additional_limit: int) -> int:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from openoa.accounts.schemas import AccountOut
+from openoa.accounts.schemas import AccountOut, FeatureOut
 
 
 class DayUse(BaseModel):
@@ -65,6 +65,7 @@ class DashboardOut(BaseModel):
     daily: list[DayUse]
     history: list[MonthStatement] = Field(description="Past months, newest first (up to 12)")
     changes: list[ChangeOut] = Field(description="Changes of package and limits, newest first")
+    features: list[FeatureOut] = Field(description="Features gated by package or badge, and why any is unavailable")
 
 
 class PackageIn(BaseModel):

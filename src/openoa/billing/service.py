@@ -226,4 +226,5 @@ def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:
         remaining=rules.remaining(account.package, account.additional_message_limit, used),
         can_change_limit=refusal is None, limit_refusal=refusal, this_month=_statement_out(account, this_month),
         projected_used=projected, projected_satang=rules.statement(month, account.package, projected).total_satang,
-        daily=daily, history=history, changes=_changes_out(session, account.id))
+        daily=daily, history=history, changes=_changes_out(session, account.id),
+        features=accounts.features_of(account))

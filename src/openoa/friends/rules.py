@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from enum import StrEnum
 
-from openoa.accounts.rules import Badge
+from openoa.accounts.rules import Feature, feature_refusal
 
 
 class FriendPath(StrEnum):
@@ -39,15 +39,15 @@ def is_reachable(*, is_friend: bool, blocked: bool, active: bool) -> bool:
     return is_friend and not blocked and active
 
 
-# GET /v2/bot/followers/ids (R-ACC-03 / API): verified (blue) and premium (green) accounts only.
-FOLLOWER_IDS_BADGES = frozenset({Badge.BLUE, Badge.GREEN})
+# GET /v2/bot/followers/ids (R-ACC-03 / API): verified (blue) and premium (green) accounts only;
+# the gate is the shared one, the refusal LINE's own words.
 FOLLOWER_IDS_REFUSAL = "Access to this API is not available for your account"
 FOLLOWER_IDS_DEFAULT_LIMIT = 300
 FOLLOWER_IDS_MAX_LIMIT = 1000
 
 
-def can_list_follower_ids(badge: str) -> bool:
-    return badge in FOLLOWER_IDS_BADGES
+def can_list_follower_ids(package: str, badge: str) -> bool:
+    return feature_refusal(Feature.FOLLOWER_IDS_API, package=package, badge=badge) is None
 
 
 def follower_ids_cursor(user_id: int) -> str:

@@ -179,7 +179,7 @@ def follower_ids(session: Session, bot: BotContext, *, limit: int = rules.FOLLOW
     """A page of the scoped IDs of the account's current, unblocked friends (GET /v2/bot/followers/ids);
     verified and premium accounts only."""
     account = session.get(OfficialAccount, bot.account_id)
-    if account is None or not rules.can_list_follower_ids(account.badge):
+    if account is None or not rules.can_list_follower_ids(account.package, account.badge):
         raise NotAllowed(rules.FOLLOWER_IDS_REFUSAL)
     if not 1 <= limit <= rules.FOLLOWER_IDS_MAX_LIMIT:
         raise Invalid(field="limit", reason=f"Must be between 1 and {rules.FOLLOWER_IDS_MAX_LIMIT}")

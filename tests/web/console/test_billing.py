@@ -6,7 +6,7 @@ answer and refuse the same."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts.models import BusinessId, OfficialAccount
 from openoa.core.clock import FakeClock
+from openoa.friends import service as friends
 from openoa.messaging.models import MessageUsage
+from tests.api.bots import make_bot
+from tests.messaging.crowd import add_friends
 from tests.web.console.conftest import NON_ADMIN_ROLES, form, login, member
 
 REFUSAL = "Only admins can manage billing."
@@ -80,6 +83,11 @@ def test_r_bill_01_the_dashboard_shows_the_month_its_days_and_why_free_cannot_bu
     assert "<title>Jan 3: 120</title>" in text
     board = client.get(_api(acc)).json()
     assert (board["used"], board["remaining"], board["can_change_limit"]) == (127, 373, False)
+    # Gated features are listed with why they are closed, never silently left out (one shared gate).
+    assert "Call rerouting to a phone number</strong>: not available. Call rerouting to a phone number needs the " \
+           "Basic or Pro package; this account is on Free." in text
+    gates = {f["feature"]: f for f in board["features"]}
+    assert not gates["call_rerouting"]["available"] and not gates["follower_ids_api"]["available"]
 
 
 def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
@@ -96,6 +104,7 @@ def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
     text = re.sub(r"\s+", " ", client.get(_page(acc)).text)
     assert "It moves to <strong>Free</strong> on 1 February 2026." in text
     assert "Nok Owner" in text and "Additional-message limit" in text  # the audit, with who
+    assert {f["feature"]: f["available"] for f in client.get(_api(acc)).json()["features"]}["call_rerouting"]
     moved = client.put(_api(acc) + "/package", json={"package": "basic"}).json()
     assert moved == {"package": "basic", "next_package": None, "next_package_from": None}
 
@@ -129,3 +138,33 @@ def test_bad_package_and_a_limit_on_free_are_refused_with_the_rule(client: TestC
         {"message": "The account is already on Free.", "property": "package"}]
     stored = _stored(session, acc)
     assert (stored.package, stored.additional_message_limit) == ("free", 0)
+
+
+def test_r_msg_04_the_month_rolls_over_at_midnight_in_the_accounts_timezone_and_both_views_agree(
+        client: TestClient, session: Session, clock: FakeClock) -> None:
+    bot = make_bot(session)
+    people = [friends.scoped_user_id(session, bot.account.provider_id, uid)
+              for uid in add_friends(session, bot.account.id, 3)]
+    midnight = datetime(2026, 1, 31, 17, 0, tzinfo=UTC)  # February 1st, 00:00 in Bangkok; still January in UTC
+
+    def push(to: str) -> None:
+        answer = client.post("/v2/bot/message/push", headers=bot.auth,
+                             json={"to": to, "messages": [{"type": "text", "text": "Hi"}]})
+        assert answer.status_code == 200, answer.text
+
+    def views() -> tuple[int, int, int]:
+        board = client.get(_api(bot.account)).json()
+        consumption = client.get("/v2/bot/message/quota/consumption", headers=bot.auth).json()["totalUsage"]
+        return board["month"], board["used"], consumption
+
+    clock.set(midnight - timedelta(microseconds=1))
+    login(client, bot.owner.email)  # a console session made at this time
+    push(people[0])
+    push(people[1])
+    assert views() == (1, 2, 2)
+    clock.set(midnight)
+    assert views() == (2, 0, 0)
+    push(people[2])
+    assert views() == (2, 1, 1)
+    january = client.get(_api(bot.account)).json()["history"][0]
+    assert (january["month"], january["used"]) == (1, 2)
