@@ -47,7 +47,7 @@ def test_manager_console_pages(live_server, new_page, kind):
     for path in (f"/console/accounts/{account}", f"/console/accounts/{account}/members",
                  f"/console/accounts/{account}/settings", "/console/accounts/new", "/console/password",
                  f"/console/accounts/{account}/messaging-api", f"/console/accounts/{account}/webhook",
-                 f"/console/accounts/{account}/billing"):
+                 f"/console/accounts/{account}/billing", f"/console/accounts/{account}/broadcasts"):
         check(page, live_server.url + path)
 
 

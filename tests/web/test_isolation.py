@@ -61,6 +61,10 @@ ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("PATCH", "/console/api/accounts/{a}/webhook", P.MESSAGING_API, "settings_json"),
     ("POST", "/console/api/accounts/{a}/webhook/verify", P.MESSAGING_API, "none"),
     ("POST", "/console/api/accounts/{a}/channel/assertion-keys", P.MESSAGING_API, "assertion_key_json"),
+    ("GET", "/console/accounts/{a}/broadcasts", P.BROADCASTS, "none"),
+    ("POST", "/console/accounts/{a}/broadcasts", P.BROADCASTS, "broadcast_form"),
+    ("GET", "/console/api/accounts/{a}/broadcasts", P.BROADCASTS, "none"),
+    ("POST", "/console/api/accounts/{a}/broadcasts", P.BROADCASTS, "broadcast_json"),
     ("GET", "/console/accounts/{a}/billing", P.BILLING, "none"),
     ("POST", "/console/accounts/{a}/billing/package", P.BILLING, "package_form"),
     ("POST", "/console/accounts/{a}/billing/limit", P.BILLING, "limit_form"),
@@ -105,6 +109,10 @@ def _call(client, method: str, path: str, kind: str):  # type: ignore[no-untyped
         kwargs["data"] = {"csrf_token": token}  # the switch left off
     elif kind == "group_chats_json":
         kwargs["json"] = {"join_group_chats": False}
+    elif kind == "broadcast_form":
+        kwargs["data"] = {"csrf_token": token, "text": "Hello"}
+    elif kind == "broadcast_json":
+        kwargs["json"] = {"text": "Hello"}
     elif kind == "package_form":
         kwargs["data"] = {"csrf_token": token, "package": "pro"}
     elif kind == "package_json":

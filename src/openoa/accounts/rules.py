@@ -137,16 +137,23 @@ def _either(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def feature_refusal(feature: Feature, *, package: str, badge: str) -> str | None:
-    """Why an account on ``package`` with ``badge`` cannot use ``feature``, or None when it can."""
+def feature_needs(feature: Feature, *, package: str, badge: str) -> str | None:
+    """What an account on ``package`` with ``badge`` lacks for ``feature`` ("needs the Basic or Pro
+    package; this account is on Free"), or None when it has it."""
     gate = FEATURE_GATES[feature]
     if gate.packages is not None and package not in gate.packages:
         wanted = _either([_PACKAGE_NAMES[p] for p in Package if p in gate.packages])
-        return f"{gate.label} needs the {wanted} package; this account is on {_PACKAGE_NAMES[Package(package)]}."
+        return f"needs the {wanted} package; this account is on {_PACKAGE_NAMES[Package(package)]}"
     if gate.badges is not None and badge not in gate.badges:
         wanted = _either([_BADGE_NAMES[b] for b in Badge if b in gate.badges])
-        return f"{gate.label} needs a {wanted} badge; this account is {_BADGE_NAMES[Badge(badge)]}."
+        return f"needs a {wanted} badge; this account is {_BADGE_NAMES[Badge(badge)]}"
     return None
+
+
+def feature_refusal(feature: Feature, *, package: str, badge: str) -> str | None:
+    """Why an account on ``package`` with ``badge`` cannot use ``feature``, as a sentence, or None."""
+    needs = feature_needs(feature, package=package, badge=badge)
+    return None if needs is None else f"{FEATURE_GATES[feature].label} {needs}."
 
 
 DEFAULT_TIMEZONE = "Asia/Bangkok"

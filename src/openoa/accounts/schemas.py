@@ -37,6 +37,7 @@ class FeatureOut(BaseModel):
     label: str
     rule: str
     available: bool
+    needs: str | None
     refusal: str | None
 
 

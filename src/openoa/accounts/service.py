@@ -222,19 +222,10 @@ def features_of(account: OfficialAccount) -> list[FeatureOut]:
                                              clock.now())
     out = []
     for feature, gate in rules.FEATURE_GATES.items():
-        refusal = rules.feature_refusal(feature, package=package, badge=account.badge)
-        out.append(FeatureOut(feature=feature, label=gate.label, rule=gate.rule, available=refusal is None,
-                              refusal=refusal))
+        needs = rules.feature_needs(feature, package=package, badge=account.badge)
+        out.append(FeatureOut(feature=feature, label=gate.label, rule=gate.rule, available=needs is None, needs=needs,
+                              refusal=rules.feature_refusal(feature, package=package, badge=account.badge)))
     return out
-
-
-def require_feature(account: OfficialAccount, feature: rules.Feature) -> None:
-    """NotAllowed, saying why, unless the account's package and badge open ``feature``."""
-    package = billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
-                                             clock.now())
-    refusal = rules.feature_refusal(feature, package=package, badge=account.badge)
-    if refusal is not None:
-        raise NotAllowed(refusal)
 
 
 def find_account_by_basic_id(session: Session, basic_id: str) -> OfficialAccount:

@@ -24,8 +24,9 @@ PACKAGES_WITH_ADDITIONAL_MESSAGES: frozenset[str] = (FEATURE_GATES[Feature.ADDIT
                                                      or frozenset(Package))
 
 # R-MSG-02: which kinds of send consume the monthly quota.
+# ("broadcast" is what the Broadcast API stores; "console_broadcast" the console's composer.)
 COUNTED_SENDS = frozenset({"broadcast", "targeted_broadcast", "step", "push", "multicast",
-                           "api_broadcast", "narrowcast"})
+                           "api_broadcast", "narrowcast", "console_broadcast"})
 NOT_COUNTED_SENDS = frozenset({"chat", "auto_response", "ai_response", "greeting", "away", "reply"})
 
 

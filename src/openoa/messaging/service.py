@@ -398,6 +398,32 @@ def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: 
     return Accepted(send.request_id)
 
 
+def broadcast_to_friends(session: Session, account_id: int, *, kind: str, request_id: str,
+                         messages: list[dict[str, Any]], max_recipients: int | None = None) -> Send:
+    """A counted broadcast for the console (messages already checked): every reachable friend, refused
+    whole when they do not fit (R-MSG-05); or, with a maximum volume, at most ``max_recipients`` of
+    them chosen at random, as many as fit what is left (R-BRD-02). Fanned out by the job."""
+    account = session.get_one(OfficialAccount, account_id, with_for_update=True)
+    now = clock.now()
+    reach = int(session.scalar(queries.reachable_count(account.id)) or 0)
+    package = _package(account, now)
+    remaining = billing.remaining(package, account.additional_message_limit, _quota_used(session, account))
+    cap = None if max_recipients is None else min(max_recipients, remaining)
+    reservation = reach if cap is None else min(reach, cap)
+    if reservation > remaining or (cap == 0 and reach):
+        raise MonthlyLimitReached(package, remaining, reach if max_recipients is None else min(reach, max_recipients))
+    spec = {"recipient": None, "filter": None, "attributes": False,
+            "year": now.astimezone(ZoneInfo(account.timezone)).year}
+    send = Send(account_id=account.id, kind=kind, counted=billing.is_counted(kind), request_id=request_id,
+                retry_key=None, messages=messages, sent_messages=_sent_messages(messages), notification_disabled=False,
+                recipients={"narrowcast": spec}, status=WAITING, target_count=reservation, success_count=0,
+                cursor=0, upper_user_id=session.scalar(queries.highest_friend(account.id)) or 0, accepted_at=now,
+                max_recipients=cap, seed=secrets.randbelow(rules.PICK_MODULUS))
+    _store(session, send)
+    enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
+    return send
+
+
 def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: str, messages: Any,
           notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
     """Answer a webhook event with its single-use reply token (never counted, R-MSG-02)."""
@@ -553,6 +579,11 @@ def message_quota(session: Session, bot: BotContext) -> int:
 def quota_consumption(session: Session, bot: BotContext) -> int:
     """Counted messages used this month, in the account's timezone."""
     return _month_usage(session, _account(session, bot.account_id))
+
+
+def quota_consumption_of(session: Session, account: OfficialAccount) -> int:
+    """Counted messages ``account`` used this month plus what its sends still fanning out hold."""
+    return _quota_used(session, account)
 
 
 def _day(value: str) -> date:

@@ -25,6 +25,7 @@ NOTICES = {
     "password-changed": "Your password was changed. Other devices were logged out.",
     "password-reset": "Your password was changed. Log in with the new one.",
     "logged-out": "You are logged out.",
+    "broadcast-sent": "Your broadcast is on its way.",
     "secret-reissued": "A new channel secret was issued. Webhooks are signed with it from now on.",
 }
 
@@ -39,6 +40,7 @@ class NavItem:
 # The order of the account's sections in the nav, and what each needs (R-ACC-04).
 _ACCOUNT_SECTIONS = (
     ("home", "Home", "", Permission.HOME),
+    ("broadcasts", "Broadcasts", "/broadcasts", Permission.BROADCASTS),
     ("members", "Members", "/members", Permission.MEMBERS),
     ("settings", "Settings", "/settings", Permission.SETTINGS),
     ("billing", "Usage and billing", "/billing", Permission.BILLING),

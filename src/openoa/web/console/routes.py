@@ -12,6 +12,7 @@ from openoa.web.console import (
     accounts,
     auth,
     billing,
+    broadcasts,
     channel_keys,
     members,
     messaging_api,
@@ -26,3 +27,4 @@ router.include_router(messaging_api.router)
 router.include_router(webhook.router)
 router.include_router(channel_keys.router)
 router.include_router(billing.router)
+router.include_router(broadcasts.router)

@@ -1,0 +1,1 @@
+"""Broadcasts from the Manager console (R-BRD)."""
