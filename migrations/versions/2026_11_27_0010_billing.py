@@ -50,9 +50,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('additional_limit_ceiling', sa.Integer(), server_default='100000', nullable=False))
         batch_op.add_column(sa.Column('next_package', sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column('next_package_from', openoa.core.db.UTCDateTime(), nullable=True))
+    # A limit set before ceilings existed stays allowed: its account's ceiling starts at it.
+    op.execute("UPDATE official_accounts SET additional_limit_ceiling = additional_message_limit "
+               "WHERE additional_message_limit > additional_limit_ceiling")
 
 
 def downgrade() -> None:
+    # A downgrade scheduled for a month that has not begun is dropped with its columns: the account
+    # stays on its current package (the audit of it goes too).
     # Never recreate official_accounts on SQLite: dropping the old copy would cascade-delete every
     # row that references an account. Its own DROP COLUMN does, for columns nothing indexes.
     with op.batch_alter_table('official_accounts', schema=None, recreate='never') as batch_op:

@@ -111,7 +111,7 @@ def test_r_msg_05_broadcast_over_the_monthly_limit_is_429_and_stores_nothing(cli
     assert answer.json()["details"] == [{
         "property": "messages",
         "message": "This send needs 10 counted messages; 5 are left this month. The Free package cannot send more "
-                   "than its 500 a month: upgrade to Basic or Pro in Settings › Usage and billing."}]
+                   "than its 500 a month: an admin can upgrade to Basic or Pro in Settings › Usage and billing."}]
     assert _sends(session) == 0
     assert client.get("/v2/bot/message/quota/consumption", headers=bot.auth).json() == {"totalUsage": 495}
 

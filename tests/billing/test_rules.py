@@ -57,7 +57,7 @@ def test_r_msg_05_a_counted_send_fits_whole_or_not_at_all():
 def test_r_msg_04_charge_is_exact_satang_for_messages_beyond_the_package(package, used, limit):
     charge = rules.additional_charge_satang(package, used)
     assert isinstance(charge, int) and charge >= 0
-    assert charge == 4 * max(0, used - rules.included_messages(package))
+    assert charge == (0 if package == "free" else 4 * max(0, used - rules.included_messages(package)))
     assert rules.remaining(package, limit, used) + min(used, rules.monthly_limit(package, limit)) \
         == rules.monthly_limit(package, limit)
 
@@ -153,7 +153,8 @@ def test_r_bill_01_a_month_costs_the_package_fee_plus_4_satang_per_additional_me
 @given(package=st.sampled_from(["free", "basic", "pro"]), used=st.integers(0, 10**8))
 def test_r_bill_01_a_bill_is_exact_integer_satang(package, used):
     bill = rules.statement(rules.Month(2026, 1), package, used)
-    assert bill.total_satang == rules.PACKAGE_FEE_SATANG[package] + 4 * max(0, used - rules.included_messages(package))
+    beyond = 0 if package == "free" else max(0, used - {"basic": 15_000, "pro": 35_000}[package])
+    assert bill.total_satang == {"free": 0, "basic": 128_000, "pro": 178_000}[package] + 4 * beyond
     baht, satang = rules.thb(bill.total_satang).replace(",", "").split(".")
     assert int(baht) * 100 + int(satang) == bill.total_satang
 

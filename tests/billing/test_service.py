@@ -109,9 +109,14 @@ def test_r_bill_02_a_downgrade_waits_for_00_00_on_the_1st_in_the_accounts_timezo
     assert messaging.message_quota(session, context(session, bot)) == 40_000
     clock.set(MAY_1_BANGKOK)  # sends read the package in force before billing tidies the row
     assert messaging.message_quota(session, context(session, bot)) == 500
-    assert billing.dashboard(session, admin(bot), bot.account.id).package == "free"
+    board = billing.dashboard(session, admin(bot), bot.account.id)
+    assert (board.package, board.next_package, board.additional_limit) == ("free", None, 0)
     account = session.get_one(OfficialAccount, bot.account.id)
-    assert (account.package, account.next_package, account.additional_message_limit) == ("free", None, 0)
+    assert account.package == "pro"  # reading writes nothing; the next change settles the row first
+    billing.change_package(session, admin(bot), bot.account.id, "basic")
+    assert (account.package, account.next_package, account.additional_message_limit) == ("basic", None, 0)
+    assert changes(session, bot)[-2:] == [("additional_limit", "5000", "0"), ("package", "free", "basic")]
+    assert billing.dashboard(session, admin(bot), bot.account.id).changes[1].changed_by == "System"
 
 
 def test_r_bill_02_choosing_the_current_package_calls_off_a_scheduled_downgrade(session: Session, bot: Bot):

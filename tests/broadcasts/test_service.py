@@ -6,7 +6,7 @@ only for roles that may broadcast (R-ACC-04). A refused broadcast stores nothing
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from openoa.accounts.rules import Role
@@ -17,6 +17,7 @@ from openoa.core.access import BusinessActor
 from openoa.core.db import Database
 from openoa.core.errors import Invalid, NotAllowed, NotFound
 from openoa.core.jobs import run_due_jobs
+from openoa.friends.models import Friendship
 from openoa.messaging import jobs as _jobs  # noqa: F401  (registers messaging.fan_out)
 from openoa.messaging.models import Delivery, MessageUsage, Send
 from openoa.messaging.service import MonthlyLimitReached
@@ -71,7 +72,7 @@ def test_r_msg_05_a_maximum_volume_sends_only_as_many_as_fit(db: Database, bot: 
         add_friends(s, bot.account.id, 50)
         s.add(MessageUsage(account_id=bot.account.id, year=2026, month=1, day=2, used=480))
         sent = broadcasts.send_broadcast(s, admin(bot), bot.account.id, text="Hi", max_recipients=40)
-    assert (sent.target_count, sent.max_recipients) == (20, 20)
+    assert (sent.target_count, sent.max_recipients) == (20, 40)  # the maximum asked for, as asked
     run_due_jobs(db)
     assert len(reached(db)[0]) == 20 and reached(db)[1] == 500
 
@@ -90,6 +91,19 @@ def test_r_msg_05_without_a_maximum_a_broadcast_that_does_not_fit_is_refused_who
         broadcasts.send_broadcast(s, admin(bot), bot.account.id, text="Hi")
     run_due_jobs(db)
     assert reached(db)[1] == 530
+
+
+def test_r_msg_05_friends_who_unblock_before_the_fan_out_cannot_take_it_past_the_month(db: Database, bot: Bot):
+    with db.scope() as s:
+        friends = add_friends(s, bot.account.id, 20)
+        s.execute(update(Friendship).where(Friendship.user_id == friends[0]).values(blocked=True))
+        s.add(MessageUsage(account_id=bot.account.id, year=2026, month=1, day=2, used=481))
+        assert broadcasts.send_broadcast(s, admin(bot), bot.account.id, text="Hi").target_count == 19
+    with db.scope() as s:  # unblocked between acceptance and the fan-out
+        s.execute(update(Friendship).where(Friendship.user_id == friends[0]).values(blocked=False))
+    run_due_jobs(db)
+    users, used = reached(db)
+    assert (len(users), used) == (19, 500)
 
 
 @pytest.mark.parametrize(("text", "cap", "field", "says"), [

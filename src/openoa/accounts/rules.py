@@ -112,6 +112,8 @@ class Gate:
     rule: str
     packages: frozenset[Package] | None = None
     badges: frozenset[Badge] | None = None
+    # Whether OpenOA has the feature yet: the console lists only those (the rest are gated ahead).
+    built: bool = False
 
 
 _PAID = frozenset({Package.BASIC, Package.PRO})
@@ -119,9 +121,11 @@ _VERIFIED = frozenset({Badge.BLUE, Badge.GREEN})
 
 # The one table of gated features; every gate in the product asks it (feature_refusal).
 FEATURE_GATES: dict[Feature, Gate] = {
-    Feature.ADDITIONAL_MESSAGES: Gate("Additional messages beyond the package", "R-MSG-04", packages=_PAID),
+    Feature.ADDITIONAL_MESSAGES: Gate("Additional messages beyond the package", "R-MSG-04", packages=_PAID,
+                                         built=True),
     Feature.CALL_REROUTING: Gate("Call rerouting to a phone number", "R-CALL-05", packages=_PAID),
-    Feature.FOLLOWER_IDS_API: Gate("Follower IDs in the Messaging API", "R-ACC-03", badges=_VERIFIED),
+    Feature.FOLLOWER_IDS_API: Gate("Follower IDs in the Messaging API", "R-ACC-03", badges=_VERIFIED,
+                                      built=True),
     Feature.NPS_OPEN_ANSWER: Gate("Open-ended answer in NPS surveys", "R-OUT-07", badges=_VERIFIED),
     Feature.POSTER_MASCOT: Gate("Mascot design for posters", "R-GAIN-02", badges=_VERIFIED),
     Feature.GAIN_FRIENDS_ADS: Gate("Gain Friends Ads", "R-GAIN-03", badges=_VERIFIED),

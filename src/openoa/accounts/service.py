@@ -217,11 +217,13 @@ def access_account(session: Session, actor: Actor, account_id: int,
 
 
 def features_of(account: OfficialAccount) -> list[FeatureOut]:
-    """Every feature gated by package or badge, and why this account may not use it (or None)."""
+    """Every feature OpenOA has that is gated by package or badge, and why this account may not use it."""
     package = billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
                                              clock.now())
     out = []
     for feature, gate in rules.FEATURE_GATES.items():
+        if not gate.built:
+            continue
         needs = rules.feature_needs(feature, package=package, badge=account.badge)
         out.append(FeatureOut(feature=feature, label=gate.label, rule=gate.rule, available=needs is None, needs=needs,
                               refusal=rules.feature_refusal(feature, package=package, badge=account.badge)))

@@ -80,13 +80,16 @@ def over_quota_explanation(package: str, remaining_messages: int, needed: int) -
     asked = f"This send needs {needed:,} counted message{'s' if needed != 1 else ''}; "
     left = f"{remaining_messages:,} {'is' if remaining_messages == 1 else 'are'} left this month. "
     if not may_send_additional(package):
-        return asked + left + ("The Free package cannot send more than its 500 a month: upgrade to Basic or Pro "
-                               "in Settings › Usage and billing.")
+        return asked + left + ("The Free package cannot send more than its 500 a month: an admin can upgrade to "
+                               "Basic or Pro in Settings › Usage and billing.")
     return asked + left + ("An admin can raise the additional-message limit in Settings › Usage and billing, "
                            "up to the ceiling set for this account.")
 
 
 def additional_used(package: str, used: int) -> int:
+    """Messages beyond the package's included ones; none on a package that cannot buy them."""
+    if not may_send_additional(package):
+        return 0
     return max(0, used - included_messages(package))
 
 
@@ -154,6 +157,25 @@ def package_in_force(package: str, next_package: str | None, next_from: datetime
     return package
 
 
+@dataclass(frozen=True)
+class Terms:
+    """An account's billing terms as they stand at a moment."""
+
+    package: str
+    next_package: str | None
+    next_package_from: datetime | None
+    additional_limit: int
+
+
+def terms_in_force(package: str, next_package: str | None, next_from: datetime | None, additional_limit: int,
+                   moment: datetime) -> Terms:
+    """The terms at ``moment``: once a scheduled downgrade's month has begun it is the package, and
+    a package that cannot buy additional messages has no limit for them."""
+    if next_package is not None and next_from is not None and next_from <= moment:
+        package, next_package, next_from = next_package, None, None
+    return Terms(package, next_package, next_from, additional_limit if may_send_additional(package) else 0)
+
+
 def package_of_month(initial: str, changes: list[tuple[datetime, str]], month: Month, timezone: str) -> str:
     """The package a month is billed at: the one in force at its last moment. Upgrades apply
     mid-month and downgrades only at a month's start, so that is the dearest the month had.
@@ -168,12 +190,13 @@ def package_of_month(initial: str, changes: list[tuple[datetime, str]], month: M
 
 # ---------------------------------------------------------------- the additional-message limit
 
-def parse_additional_limit(raw: str | int) -> int | str:
-    """The limit as a whole number of messages, or a sentence saying what is wrong with it."""
-    if isinstance(raw, bool):
-        return "Enter a whole number of messages."
-    if isinstance(raw, int):
+def parse_additional_limit(raw: object) -> int | str:
+    """The limit as a whole number of messages (typed in a form, or any JSON value), or a sentence
+    saying what is wrong with it."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
+    elif not isinstance(raw, str):
+        return "Enter a whole number of messages, like 10000."
     else:
         text = raw.strip().replace(",", "")
         if not text:

@@ -4,6 +4,7 @@ satang, as integers; the pages format it."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -72,12 +73,17 @@ class PackageIn(BaseModel):
     package: str
 
 
+# Limits arrive as whatever JSON the client sent and the billing rules judge them, so a wrong
+# value gets the rule's own words ("Enter a whole number…") rather than a coercion (true → 1).
+WholeNumber = Annotated[Any, Field(json_schema_extra={"type": "integer", "minimum": 0})]
+
+
 class AdditionalLimitIn(BaseModel):
-    additional_limit: int
+    additional_limit: WholeNumber
 
 
 class CeilingIn(BaseModel):
-    additional_limit_ceiling: int
+    additional_limit_ceiling: WholeNumber
 
 
 class PackageChangeOut(BaseModel):

@@ -21,6 +21,7 @@ from openoa.billing.schemas import ChangeOut, DashboardOut, DayUse, MonthStateme
 from openoa.core import clock
 from openoa.core.access import Actor, BusinessActor, StaffActor
 from openoa.core.errors import Invalid, NotFound
+from openoa.messaging import service as messaging
 from openoa.messaging.models import MessageUsage
 from openoa.trust.models import StaffMember
 
@@ -28,26 +29,38 @@ HISTORY_MONTHS = 12
 CHANGES_SHOWN = 20
 
 
-def fold_scheduled_package(account: OfficialAccount, now: datetime) -> None:
-    """Make a scheduled downgrade the package once its month has begun. Sends read the package in
-    force without this (``rules.package_in_force``); it tidies the row when billing next touches it."""
-    if account.next_package is None or account.next_package_from is None or account.next_package_from > now:
-        return
-    account.package = account.next_package
-    account.next_package = account.next_package_from = None
-    if not rules.may_send_additional(account.package):
-        account.additional_message_limit = 0
+def _terms(account: OfficialAccount) -> rules.Terms:
+    return rules.terms_in_force(account.package, account.next_package, account.next_package_from,
+                                account.additional_message_limit, clock.now())
 
 
-def _admin_account(session: Session, actor: Actor, account_id: int, *, lock: bool = False) -> OfficialAccount:
+def _admin_account(session: Session, actor: Actor, account_id: int) -> OfficialAccount:
+    """The account for a billing read (admins only); nothing is written."""
     account, _ = accounts.access_account(session, actor, account_id, Permission.BILLING)
-    if lock:  # package and limit changes take turns with counted sends (PostgreSQL row lock)
-        session.refresh(account, with_for_update=True)
-    fold_scheduled_package(account, clock.now())
     return account
 
 
-def _audit(session: Session, account: OfficialAccount, actor: Actor, term: str, from_value: object,
+def _locked_admin_account(session: Session, actor: Actor, account_id: int) -> OfficialAccount:
+    """The account for a billing change: its row held (so changes and counted sends take turns) and
+    read afresh under the lock, with a scheduled downgrade whose month has begun made the package."""
+    account = _admin_account(session, actor, account_id)
+    session.refresh(account, with_for_update=True)
+    _apply_scheduled(session, account)
+    return account
+
+
+def _apply_scheduled(session: Session, account: OfficialAccount) -> None:
+    terms = _terms(account)
+    if terms.package == account.package and terms.next_package == account.next_package:
+        return
+    if terms.additional_limit != account.additional_message_limit:  # the downgrade's own consequence
+        _audit(session, account, None, ADDITIONAL_LIMIT, account.additional_message_limit, terms.additional_limit,
+               account.next_package_from or clock.now())
+    account.package, account.additional_message_limit = terms.package, terms.additional_limit
+    account.next_package = account.next_package_from = None
+
+
+def _audit(session: Session, account: OfficialAccount, actor: Actor | None, term: str, from_value: object,
            to_value: object, effective_from: datetime) -> BillingChange:
     change = BillingChange(account_id=account.id, term=term, from_value=str(from_value), to_value=str(to_value),
                            effective_from=effective_from, created_at=clock.now(),
@@ -74,7 +87,7 @@ def _call_off_pending(session: Session, account: OfficialAccount, actor: Actor) 
 def change_package(session: Session, actor: Actor, account_id: int, package: str) -> PackageChangeOut:
     """Move the account to ``package``: an upgrade at once, a downgrade from the next month
     (R-BILL-02). Asking for the package in force calls off a scheduled downgrade. Admins only."""
-    account = _admin_account(session, actor, account_id, lock=True)
+    account = _locked_admin_account(session, actor, account_id)
     if not rules.is_package(package):
         raise Invalid(field="package", reason="Choose Free, Basic or Pro.")
     now = clock.now()
@@ -99,10 +112,10 @@ def change_package(session: Session, actor: Actor, account_id: int, package: str
                             next_package_from=account.next_package_from)
 
 
-def set_additional_limit(session: Session, actor: Actor, account_id: int, raw: str | int) -> int:
+def set_additional_limit(session: Session, actor: Actor, account_id: int, raw: object) -> int:
     """Set how many additional messages the account may send this month and after (R-MSG-04):
     Basic and Pro only, never above the account's ceiling. Admins only."""
-    account = _admin_account(session, actor, account_id, lock=True)
+    account = _locked_admin_account(session, actor, account_id)
     value = rules.parse_additional_limit(raw)
     if isinstance(value, str):
         raise Invalid(field="additional_limit", reason=value)
@@ -116,12 +129,12 @@ def set_additional_limit(session: Session, actor: Actor, account_id: int, raw: s
     return value
 
 
-def set_limit_ceiling(session: Session, actor: Actor, account_id: int, raw: str | int) -> int:
+def set_limit_ceiling(session: Session, actor: Actor, account_id: int, raw: object) -> int:
     """Staff set the most an account's admin may allow as additional messages (the answer to an
     inquiry, R-MSG-04). A limit above a lowered ceiling comes down to it, audited too."""
     if not isinstance(actor, StaffActor):
         raise NotFound("No such account.")
-    account = session.get(OfficialAccount, account_id, with_for_update=True)
+    account = session.get(OfficialAccount, account_id, with_for_update=True, populate_existing=True)
     if account is None:
         raise NotFound("No such account.")
     value = rules.parse_additional_limit(raw)
@@ -180,7 +193,7 @@ def _package_history(session: Session, account: OfficialAccount) -> tuple[str, l
                                   BillingChange.cancelled_at)
                            .where(BillingChange.account_id == account.id, BillingChange.term == PACKAGE)
                            .order_by(BillingChange.id)).all()
-    initial = rows[0].from_value if rows else account.package
+    initial = rows[0].from_value if rows else _terms(account).package
     return initial, [(row.effective_from, row.to_value) for row in rows if row.cancelled_at is None]
 
 
@@ -188,12 +201,13 @@ def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:
     """Settings › Usage and billing › Dashboard: this month's counted messages, the bill so far and
     at this pace, each day's use, past months' bills and the audit of changes (admins only)."""
     account = _admin_account(session, actor, account_id)
+    terms = _terms(account)
     now, tz = clock.now(), account.timezone
     month = rules.month_of(now, tz)
     by_month = _use_by_month(session, account.id)
     used = by_month.get(month, 0)
-    limit = rules.monthly_limit(account.package, account.additional_message_limit)
-    this_month = rules.statement(month, account.package, used)
+    limit = rules.monthly_limit(terms.package, terms.additional_limit)
+    this_month = rules.statement(month, terms.package, used)
     projected = rules.projected_use(used, now, month, tz, limit)
     days = dict(session.execute(select(MessageUsage.day, MessageUsage.used).where(
         MessageUsage.account_id == account.id, MessageUsage.year == month.year,
@@ -213,18 +227,18 @@ def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:
         history.append(_statement_out(account, rules.statement(past, package, by_month.get(past, 0))))
 
     refusal = None
-    if not rules.may_send_additional(account.package):
-        refusal = rules.additional_limit_problem(account.package, 0, account.additional_limit_ceiling)
-    next_from = account.next_package_from
+    if not rules.may_send_additional(terms.package):
+        refusal = rules.additional_limit_problem(terms.package, 0, account.additional_limit_ceiling)
+    # What is left also holds back what broadcasts still fanning out were accepted for, as sends see it.
+    held = messaging.quota_consumption_of(session, account)
     return DashboardOut(
         account=accounts.account_out(account, "admin"), timezone=tz, year=month.year, month=month.month,
-        package=account.package, next_package=account.next_package,
-        next_package_from=rules.day_of(next_from, tz) if next_from else None,
+        package=terms.package, next_package=terms.next_package,
+        next_package_from=rules.day_of(terms.next_package_from, tz) if terms.next_package_from else None,
         used=used, included=this_month.included, additional_used=this_month.additional_used,
-        additional_limit=account.additional_message_limit if rules.may_send_additional(account.package) else 0,
-        additional_limit_ceiling=account.additional_limit_ceiling, monthly_limit=limit,
-        remaining=rules.remaining(account.package, account.additional_message_limit, used),
+        additional_limit=terms.additional_limit, additional_limit_ceiling=account.additional_limit_ceiling,
+        monthly_limit=limit, remaining=rules.remaining(terms.package, terms.additional_limit, held),
         can_change_limit=refusal is None, limit_refusal=refusal, this_month=_statement_out(account, this_month),
-        projected_used=projected, projected_satang=rules.statement(month, account.package, projected).total_satang,
+        projected_used=projected, projected_satang=rules.statement(month, terms.package, projected).total_satang,
         daily=daily, history=history, changes=_changes_out(session, account.id),
         features=accounts.features_of(account))

@@ -23,11 +23,11 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def parse_max_recipients(raw: str | int | None) -> int | None | str:
+def parse_max_recipients(raw: object) -> int | None | str:
     """The maximum volume as a positive whole number, None when left empty, or what is wrong with it."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
         return "Enter a whole number of people, like 1000."
     if isinstance(raw, str):
         text = raw.strip().replace(",", "")

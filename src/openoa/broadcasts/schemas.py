@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -11,7 +12,9 @@ from openoa.accounts.schemas import AccountOut
 
 class BroadcastIn(BaseModel):
     text: str
-    max_recipients: int | None = Field(default=None, description="Maximum broadcast volume (R-BRD-02)")
+    # Judged by the broadcasts rules, so a wrong value gets their words rather than a coercion.
+    max_recipients: Any = Field(default=None, description="Maximum broadcast volume (R-BRD-02): people, at least 1",
+                                json_schema_extra={"type": "integer", "minimum": 1})
 
 
 class BroadcastOut(BaseModel):
@@ -29,4 +32,5 @@ class ComposerOut(BaseModel):
     account: AccountOut
     target_reach: int
     remaining: int = Field(description="Counted messages left this month")
+    can_see_billing: bool = Field(description="Whether this member may open Usage and billing")
     recent: list[BroadcastOut]

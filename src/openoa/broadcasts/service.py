@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openoa.accounts import service as accounts
-from openoa.accounts.rules import Permission
+from openoa.accounts.rules import Permission, role_allows
 from openoa.billing import rules as billing
-from openoa.billing import service as billing_service
 from openoa.broadcasts import rules
 from openoa.broadcasts.schemas import BroadcastOut, ComposerOut
 from openoa.core import clock, ids
@@ -27,25 +26,28 @@ def _out(send: Send) -> BroadcastOut:
     first = send.messages[0] if send.messages else {}
     return BroadcastOut(request_id=send.request_id, text=str(first.get("text", "")), status=send.status,
                         target_count=send.target_count, success_count=send.success_count,
-                        max_recipients=send.max_recipients, accepted_at=send.accepted_at,
+                        max_recipients=send.recipients.get("narrowcast", {}).get("requested_max"),
+                        accepted_at=send.accepted_at,
                         completed_at=send.completed_at)
 
 
 def composer(session: Session, actor: Actor, account_id: int) -> ComposerOut:
     """The composer's facts: who a broadcast would reach, what the month has left, recent broadcasts."""
     account, role = accounts.access_account(session, actor, account_id, Permission.BROADCASTS)
-    billing_service.fold_scheduled_package(account, clock.now())
+    terms = billing.terms_in_force(account.package, account.next_package, account.next_package_from,
+                                   account.additional_message_limit, clock.now())
     reach = int(session.execute(friend_queries.friend_counts(account.id)).one().target_reach or 0)
     used = messaging.quota_consumption_of(session, account)
     recent = session.scalars(select(Send).where(Send.account_id == account.id, Send.kind == rules.CONSOLE_BROADCAST)
                              .order_by(Send.id.desc()).limit(rules.RECENT_SHOWN)).all()
     return ComposerOut(account=accounts.account_out(account, role), target_reach=reach,
-                       remaining=billing.remaining(account.package, account.additional_message_limit, used),
+                       can_see_billing=role_allows(role, Permission.BILLING),
+                       remaining=billing.remaining(terms.package, terms.additional_limit, used),
                        recent=[_out(send) for send in recent])
 
 
 def send_broadcast(session: Session, actor: Actor, account_id: int, *, text: str,
-                   max_recipients: str | int | None = None) -> BroadcastOut:
+                   max_recipients: object = None) -> BroadcastOut:
     """Send ``text`` now to the account's friends (at most ``max_recipients`` of them, at random).
     Invalid names each bad field; MonthlyLimitReached when it cannot fit; nothing stored then."""
     account, _ = accounts.access_account(session, actor, account_id, Permission.BROADCASTS)

@@ -47,6 +47,7 @@ FOLLOWER_IDS_MAX_LIMIT = 1000
 
 
 def can_list_follower_ids(package: str, badge: str) -> bool:
+    """Whether an account on ``package`` (the one in force) with ``badge`` may list its followers."""
     return feature_refusal(Feature.FOLLOWER_IDS_API, package=package, badge=badge) is None
 
 

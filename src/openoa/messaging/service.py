@@ -180,7 +180,7 @@ def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, ra
     counted = billing.is_counted(kind)
     # Counted acceptances of one account take turns (PostgreSQL row lock), so two requests
     # cannot both fit in the same remaining quota.
-    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted, populate_existing=True)
     if user_ids is None:
         upper = session.scalar(queries.highest_friend(account.id)) or 0
     else:
@@ -273,7 +273,7 @@ def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, 
     messages = [message_json(m) for m in parse_messages(raw_messages)]
     _check_retry_key(session, bot.account_id, retry_key)
     counted = billing.is_counted(kind)
-    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted)
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted, populate_existing=True)
     members = 0 if chat_id is None else groups.members_reached(session, account.id, chat_id)
     if counted and members:
         _refuse_unless_fits(account, clock.now(), _quota_used(session, account), members)
@@ -364,7 +364,7 @@ def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: 
     targeting = parse_narrowcast(recipient, filter, limit)
     _check_retry_key(session, bot.account_id, retry_key)
     # Counted acceptances of one account take turns (PostgreSQL row lock), as in _accept.
-    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=True)
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=True, populate_existing=True)
     now = clock.now()
     demographic = targeting.demographic_json()
     spec = {"recipient": _resolved_recipient(session, bot, targeting), "filter": demographic,
@@ -403,7 +403,7 @@ def broadcast_to_friends(session: Session, account_id: int, *, kind: str, reques
     """A counted broadcast for the console (messages already checked): every reachable friend, refused
     whole when they do not fit (R-MSG-05); or, with a maximum volume, at most ``max_recipients`` of
     them chosen at random, as many as fit what is left (R-BRD-02). Fanned out by the job."""
-    account = session.get_one(OfficialAccount, account_id, with_for_update=True)
+    account = session.get_one(OfficialAccount, account_id, with_for_update=True, populate_existing=True)
     now = clock.now()
     reach = int(session.scalar(queries.reachable_count(account.id)) or 0)
     package = _package(account, now)
@@ -412,13 +412,15 @@ def broadcast_to_friends(session: Session, account_id: int, *, kind: str, reques
     reservation = reach if cap is None else min(reach, cap)
     if reservation > remaining or (cap == 0 and reach):
         raise MonthlyLimitReached(package, remaining, reach if max_recipients is None else min(reach, max_recipients))
-    spec = {"recipient": None, "filter": None, "attributes": False,
+    spec = {"recipient": None, "filter": None, "attributes": False, "requested_max": max_recipients,
             "year": now.astimezone(ZoneInfo(account.timezone)).year}
+    # Capped at what was reserved, so friends who unblock before the fan-out starts cannot take it
+    # past what the month had left (it then picks that many at random among everyone reachable).
     send = Send(account_id=account.id, kind=kind, counted=billing.is_counted(kind), request_id=request_id,
                 retry_key=None, messages=messages, sent_messages=_sent_messages(messages), notification_disabled=False,
                 recipients={"narrowcast": spec}, status=WAITING, target_count=reservation, success_count=0,
                 cursor=0, upper_user_id=session.scalar(queries.highest_friend(account.id)) or 0, accepted_at=now,
-                max_recipients=cap, seed=secrets.randbelow(rules.PICK_MODULUS))
+                max_recipients=reservation, seed=secrets.randbelow(rules.PICK_MODULUS))
     _store(session, send)
     enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
     return send
@@ -444,8 +446,9 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
 
 # ---------------------------------------------------------------- fan-out
 
-def _count_usage(session: Session, account: AccountTerms, amount: int) -> None:
-    day = billing.day_of(clock.now(), account.timezone)
+def _count_usage(session: Session, account: AccountTerms, amount: int, at: datetime | None = None) -> None:
+    """Add ``amount`` counted messages to the day (account's timezone) of ``at``, default now."""
+    day = billing.day_of(at or clock.now(), account.timezone)
     values = {"b_account_id": account.id, "b_year": day.year, "b_month": day.month, "b_day": day.day,
               "b_amount": amount}
     if queries.ADD_USAGE.scalar(session, **values) is not None:
@@ -478,7 +481,9 @@ def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool
         targeting=targeting, pick=pick)))
     inserted = len(written)
     if inserted and send.counted:
-        _count_usage(session, _account(session, send.account_id), inserted)
+        # Charged to the month the send was accepted in (and checked against), even when a chunk
+        # goes out after midnight on the 1st.
+        _count_usage(session, _account(session, send.account_id), inserted, at=send.accepted_at)
     if inserted:
         # A bot's message ends the loading animation it showed these people (LINE).
         session.execute(queries.end_loading(send.id, send.account_id, send.cursor, max(written)),

@@ -84,10 +84,11 @@ def test_r_bill_01_the_dashboard_shows_the_month_its_days_and_why_free_cannot_bu
     board = client.get(_api(acc)).json()
     assert (board["used"], board["remaining"], board["can_change_limit"]) == (127, 373, False)
     # Gated features are listed with why they are closed, never silently left out (one shared gate).
-    assert "Call rerouting to a phone number</strong>: needs the Basic or Pro package; this account is on Free." \
-        in text
+    assert "Follower IDs in the Messaging API</strong>: needs a verified (blue) or premium (green) badge; this " \
+           "account is unverified (gray)." in text
     gates = {f["feature"]: f for f in board["features"]}
-    assert not gates["call_rerouting"]["available"] and not gates["follower_ids_api"]["available"]
+    assert set(gates) == {"additional_messages", "follower_ids_api"}  # features OpenOA has; the rest wait
+    assert not gates["additional_messages"]["available"] and not gates["follower_ids_api"]["available"]
 
 
 def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
@@ -103,8 +104,9 @@ def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
     assert (stored.package, stored.next_package) == ("basic", "free")
     text = re.sub(r"\s+", " ", client.get(_page(acc)).text)
     assert "It moves to <strong>Free</strong> on 1 February 2026." in text
+    assert "When (Asia/Bangkok)" in text and "2026-02-01 00:00" in text  # counts from midnight, local time
     assert "Nok Owner" in text and "Additional-message limit" in text  # the audit, with who
-    assert {f["feature"]: f["available"] for f in client.get(_api(acc)).json()["features"]}["call_rerouting"]
+    assert {f["feature"]: f["available"] for f in client.get(_api(acc)).json()["features"]}["additional_messages"]
     moved = client.put(_api(acc) + "/package", json={"package": "basic"}).json()
     assert moved == {"package": "basic", "next_package": None, "next_package_from": None}
 
@@ -125,6 +127,10 @@ def test_r_msg_04_a_bad_limit_is_shown_next_to_its_field_and_nothing_changes(
     assert _stored(session, acc).additional_message_limit == 500
     refused = client.put(_api(acc) + "/additional-limit", json={"additional_limit": -1})
     assert refused.status_code == 400 and refused.json()["details"][0]["property"] == "additional_limit"
+    for wrong in (True, 12.5, "lots", None, [1]):  # the rule's words, never a coercion (true is not 1)
+        refused = client.put(_api(acc) + "/additional-limit", json={"additional_limit": wrong})
+        assert refused.json()["details"] == [{"property": "additional_limit",
+                                              "message": "Enter a whole number of messages, like 10000."}], wrong
 
 
 def test_bad_package_and_a_limit_on_free_are_refused_with_the_rule(client: TestClient, session: Session,

@@ -16,7 +16,7 @@ from openoa.billing import service as billing
 from openoa.billing.schemas import AdditionalLimitIn, DashboardOut, PackageChangeOut, PackageIn
 from openoa.core.errors import Invalid
 from openoa.web import deps
-from openoa.web.console.layout import form_status, page
+from openoa.web.console.layout import form_status, local_time, page
 
 router = APIRouter()
 TAGS: list[str | Enum] = ["console: usage and billing"]
@@ -37,7 +37,7 @@ def _page(request: Request, account_id: int, *, status_code: int = 200, errors: 
         "board": out, "account": out.account, "errors": errors or {}, "values": shown, "months": MONTHS,
         "packages": [(p, f"{rules.PACKAGE_LABELS[p]} — {rules.thb(rules.PACKAGE_FEE_SATANG[p])} THB a month, "
                          f"{rules.INCLUDED_MESSAGES[p]:,} messages included") for p in rules.PACKAGE_ORDER],
-        "labels": rules.PACKAGE_LABELS, "thb": rules.thb,
+        "labels": rules.PACKAGE_LABELS, "thb": rules.thb, "local": lambda moment: local_time(moment, out.timezone),
         "chart": [(f"{MONTHS[d.day.month - 1][:3]} {d.day.day}", d.used) for d in out.daily],
     }, status_code=status_code, section="billing")
 

@@ -17,7 +17,7 @@ from openoa.broadcasts.schemas import BroadcastIn, BroadcastOut, ComposerOut
 from openoa.core.errors import Invalid
 from openoa.messaging.service import MonthlyLimitReached
 from openoa.web import deps
-from openoa.web.console.layout import form_status, page
+from openoa.web.console.layout import form_status, local_time, page
 
 router = APIRouter()
 TAGS: list[str | Enum] = ["console: broadcasts"]
@@ -34,6 +34,7 @@ def _page(request: Request, account_id: int, *, status_code: int = 200, errors: 
     return page(request, "console/broadcasts.html", {
         "composer": out, "account": out.account, "errors": errors or {}, "values": values or {},
         "status_labels": STATUS_LABELS, "text_max": rules.TEXT_MAX,
+        "local": lambda moment: local_time(moment, out.account.timezone),
     }, status_code=status_code, section="broadcasts")
 
 

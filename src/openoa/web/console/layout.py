@@ -4,7 +4,9 @@ notices after a redirect, and the small form-parsing helpers the console's pages
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, UploadFile
 from starlette.responses import Response
@@ -66,6 +68,11 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
     ctx.setdefault("account_nav", account_nav(account, section) if isinstance(account, AccountOut) else [])
     ctx.setdefault("notice", NOTICES.get(request.query_params.get("notice", "")))
     return deps.render(request, template, ctx, status_code=status_code)
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """A stored UTC moment as the account's wall clock shows it, to the minute."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def form_status(exc: Exception) -> int:
