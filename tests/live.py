@@ -45,14 +45,19 @@ class LiveServer:
 
 
 @contextmanager
-def serve(data: Path, *, secret: str, demo_users: int | None = None) -> Iterator[LiveServer]:
-    """Migrate a fresh SQLite file under ``data``, optionally load demo data, serve it; stop after."""
-    database_url = f"sqlite:///{data / 'server.db'}"
-    upgrade(database_url)
+def serve(data: Path, *, secret: str, demo_users: int | None = None, database_url: str | None = None,
+          settings: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Serve a fresh SQLite file under ``data`` (migrated here), or ``database_url`` (migrated
+    already: the test's SQLite or PostgreSQL), optionally with demo data and more ``OPENOA_*``
+    ``settings``; stop after."""
+    if database_url is None:
+        database_url = f"sqlite:///{data / 'server.db'}"
+        upgrade(database_url)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url,
-           "OPENOA_BASE_URL": url, "OPENOA_SECRET_KEY": secret, "OPENOA_WORKER_POLL_SECONDS": "0.2"}
+           "OPENOA_BASE_URL": url, "OPENOA_SECRET_KEY": secret, "OPENOA_WORKER_POLL_SECONDS": "0.2",
+           **(settings or {})}
     env.pop("OPENOA_SMTP_HOST", None)
     server = LiveServer(url, data, database_url, env)
     if demo_users:

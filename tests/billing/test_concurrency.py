@@ -16,18 +16,11 @@ delivered and counted (up to twenty, 510 used), and fewer than ten refused.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from linebot.v3.messaging import (
     ApiClient,
@@ -47,44 +40,12 @@ from openoa.core.db import Database
 from openoa.messaging.models import Delivery, MessageUsage, Send
 from tests import factories
 from tests.api.bots import make_bot
-from tests.live import free_port
+from tests.live import serve
 
 pytestmark = pytest.mark.slow
 
 CLIENTS, LEFT = 20, 10
 MONTHLY_LIMIT = "You have reached your monthly limit."
-
-
-@contextmanager
-def _server(database_url: str, data: Path) -> Iterator[str]:
-    """uvicorn serving create_app() on ``database_url`` (tests/live.py serves only its own SQLite file)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "OPENOA_DATA_DIR": str(data), "OPENOA_DATABASE_URL": database_url, "OPENOA_BASE_URL": url,
-           "OPENOA_SECRET_KEY": "concurrency-secret", "OPENOA_EMBEDDED_WORKER": "false"}
-    env.pop("OPENOA_SMTP_HOST", None)
-    with open(data / "server.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "openoa.web.app:create_app",
-                                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start: " + (data / "server.log").read_text())
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_r_msg_05_twenty_concurrent_pushes_with_ten_left_deliver_and_count_exactly_ten(
@@ -103,7 +64,9 @@ def test_r_msg_05_twenty_concurrent_pushes_with_ten_left_deliver_and_count_exact
         session.add_all(MessageUsage(account_id=account_id, year=month.year, month=month.month, day=day,
                                      used=(500 - LEFT) // len(days)) for day in days)
 
-    with _server(scratch_database_url, tmp_path) as url:
+    with serve(tmp_path, secret="concurrency-secret", database_url=scratch_database_url,
+               settings={"OPENOA_EMBEDDED_WORKER": "false"}) as server:
+        url = server.url
         start = threading.Barrier(CLIENTS)
 
         def push(to: str) -> tuple[str, int, dict[str, Any]]:
