@@ -41,11 +41,12 @@ from sqlalchemy import func, select
 from openoa.accounts import service as accounts
 from openoa.accounts.rules import Package
 from openoa.billing import rules as billing
+from openoa.billing.models import MessageUsage
 from openoa.channels import service as channels
 from openoa.core.access import SYSTEM
 from openoa.core.db import Database, upgrade
 from openoa.friends import service as friends
-from openoa.messaging.models import Delivery, MessageUsage
+from openoa.messaging.models import Delivery
 from openoa.users import service as users
 
 PASS_RATIO, GOAL_RATIO, PASS_RPS, PASS_P99_MS = 0.25, 0.5, 2000.0, 50.0

@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openoa.billing.models import MessageUsage
 from openoa.core.access import PersonActor
 from openoa.friends import service as friends
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.webhooks import service as webhooks
 from tests import factories
 from tests.api.bots import Bot, make_bot

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openoa.billing.models import MessageUsage
 from openoa.core.clock import FakeClock
 from openoa.core.jobs import Job
 from openoa.core.settings import Settings
 from openoa.messaging import service
-from openoa.messaging.models import MessageUsage, Send
+from openoa.messaging.models import Send
 from tests.api.bots import Bot, make_bot
 from tests.messaging.crowd import add_friends, add_people
 

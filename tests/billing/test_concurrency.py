@@ -34,10 +34,11 @@ from sqlalchemy import func, select
 
 from openoa.accounts.rules import Package
 from openoa.billing import rules as billing
+from openoa.billing.models import MessageUsage
 from openoa.core import clock
 from openoa.core.clock import SystemClock
 from openoa.core.db import Database
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from tests import factories
 from tests.api.bots import make_bot
 from tests.live import serve

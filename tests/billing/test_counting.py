@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openoa.billing import rules as billing
+from openoa.billing.models import MessageUsage
 from openoa.channels import service as channels
 from openoa.chat import service as chat
 from openoa.core import ids
@@ -26,7 +27,7 @@ from openoa.core.clock import FakeClock, now
 from openoa.friends import service as friends
 from openoa.groups import service as groups
 from openoa.messaging import service
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.webhooks import service as webhooks
 from openoa.webhooks.models import WebhookEvent
 from tests import factories

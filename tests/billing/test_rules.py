@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from openoa.accounts.rules import package_in_force
 from openoa.billing import rules
 
 TIMEZONES = ["Asia/Bangkok", "Asia/Tokyo", "UTC", "America/Los_Angeles", "Pacific/Kiritimati",
@@ -96,9 +97,9 @@ def test_r_bill_02_an_upgrade_applies_at_once_a_downgrade_at_the_next_first_in_t
 
 def test_r_bill_02_the_package_in_force_switches_at_the_scheduled_moment_exactly():
     switch = datetime(2026, 4, 30, 17, 0, tzinfo=UTC)
-    assert rules.package_in_force("pro", "free", switch, switch - timedelta(microseconds=1)) == "pro"
-    assert rules.package_in_force("pro", "free", switch, switch) == "free"
-    assert rules.package_in_force("pro", None, None, switch) == "pro"
+    assert package_in_force("pro", "free", switch, switch - timedelta(microseconds=1)) == "pro"
+    assert package_in_force("pro", "free", switch, switch) == "free"
+    assert package_in_force("pro", None, None, switch) == "pro"
 
 
 def test_r_bill_02_a_month_is_billed_at_the_package_in_force_at_its_end():

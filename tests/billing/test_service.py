@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.rules import Role
 from openoa.billing import service as billing
-from openoa.billing.models import BillingChange
+from openoa.billing.models import BillingChange, MessageUsage
 from openoa.core.access import BusinessActor, StaffActor
 from openoa.core.clock import FakeClock
 from openoa.core.errors import Invalid, NotAllowed, NotFound
 from openoa.friends import service as friends
 from openoa.messaging import service as messaging
-from openoa.messaging.models import MessageUsage
 from tests import factories
 from tests.accounts.test_service import join, staff
 from tests.api.bots import Bot, make_bot

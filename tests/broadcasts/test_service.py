@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts.rules import Role
 from openoa.billing import service as billing
+from openoa.billing.models import MessageUsage
 from openoa.broadcasts import rules
 from openoa.broadcasts import service as broadcasts
 from openoa.core.access import BusinessActor
@@ -19,7 +20,7 @@ from openoa.core.errors import Invalid, NotAllowed, NotFound
 from openoa.core.jobs import run_due_jobs
 from openoa.friends.models import Friendship
 from openoa.messaging import jobs as _jobs  # noqa: F401  (registers messaging.fan_out)
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.messaging.service import MonthlyLimitReached
 from tests import factories
 from tests.accounts.test_service import join

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from openoa.accounts.models import OfficialAccount
+from openoa.billing.models import MessageUsage
 from openoa.core import clock, prepared
 from openoa.core.prepared import InsertRows, Prepared
 from openoa.friends import service as friends
@@ -26,7 +27,6 @@ from openoa.messaging.models import (
     SUCCEEDED,
     WAITING,
     Delivery,
-    MessageUsage,
     Send,
 )
 from tests import factories

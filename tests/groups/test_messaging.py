@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openoa.billing.models import MessageUsage
 from openoa.chat.models import Conversation
 from openoa.core import clock
 from openoa.friends.service import scoped_user_id
 from openoa.groups import service as groups
 from openoa.messaging import service
-from openoa.messaging.models import Delivery, MessageUsage
+from openoa.messaging.models import Delivery
 from openoa.webhooks import service as webhooks
 from openoa.webhooks.models import WebhookEvent
 from tests.groups.conftest import Scene, events

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, update
 
+from openoa.billing.models import MessageUsage
 from openoa.core.db import Database
 from openoa.friends.models import Friendship
 from openoa.messaging import service
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.users.models import User
 from tests.api.bots import make_bot
 from tests.messaging.crowd import add_friends, context

@@ -7,12 +7,13 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from openoa.billing.models import MessageUsage
 from openoa.core.access import PersonActor
 from openoa.core.db import Database
 from openoa.core.jobs import run_due_jobs
 from openoa.friends import service as friends
 from openoa.messaging import jobs, service
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.users.models import User
 from tests import factories
 from tests.api.bots import Bot, make_bot

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from openoa.billing.models import MessageUsage
 from openoa.core.access import PersonActor
 from openoa.core.clock import FakeClock
 from openoa.core.errors import Invalid, NotAllowed, NotFound
@@ -19,7 +20,7 @@ from openoa.core.jobs import Job
 from openoa.friends import service as friends
 from openoa.friends.models import Friendship
 from openoa.messaging import queries, rules, service
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.users.models import User
 from tests.api.bots import Bot, make_bot
 from tests.messaging.crowd import add_friends, add_people, context

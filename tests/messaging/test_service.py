@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts.rules import Package
 from openoa.billing import rules as billing
+from openoa.billing.models import MessageUsage
 from openoa.core import prepared
 from openoa.core.access import PersonActor
 from openoa.core.clock import FakeClock
@@ -19,7 +20,7 @@ from openoa.core.errors import Invalid
 from openoa.core.jobs import Job
 from openoa.friends import service as friends
 from openoa.messaging import service
-from openoa.messaging.models import Delivery, MessageUsage, Send
+from openoa.messaging.models import Delivery, Send
 from openoa.webhooks import service as webhooks
 from tests import factories
 from tests.api.bots import Bot, make_bot

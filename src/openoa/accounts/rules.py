@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -158,6 +158,14 @@ def feature_refusal(feature: Feature, *, package: str, badge: str) -> str | None
     """Why an account on ``package`` with ``badge`` cannot use ``feature``, as a sentence, or None."""
     needs = feature_needs(feature, package=package, badge=badge)
     return None if needs is None else f"{FEATURE_GATES[feature].label} {needs}."
+
+
+def package_in_force(package: str, next_package: str | None, next_from: datetime | None, moment: datetime) -> str:
+    """The package that counts at ``moment``: the current one, or a scheduled downgrade once its
+    month has begun (R-BILL-02)."""
+    if next_package is not None and next_from is not None and next_from <= moment:
+        return next_package
+    return package
 
 
 DEFAULT_TIMEZONE = "Asia/Bangkok"

@@ -30,7 +30,6 @@ from openoa.accounts.schemas import (
     MembersOut,
     SettingsOut,
 )
-from openoa.billing import rules as billing_rules
 from openoa.core import clock, credentials, ids, images
 from openoa.core.access import Actor, BusinessActor, PersonActor, StaffActor, SystemActor
 from openoa.core.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
@@ -189,7 +188,7 @@ def account_out(account: OfficialAccount, role: str | None = None) -> AccountOut
         profile_image_url=storage.url(account.profile_image) if account.profile_image else None,
         timezone=account.timezone, badge=account.badge, add_friend_url=add_friend_url(account.basic_id), role=role,
         # A downgrade scheduled for a month that has begun is the package now (R-BILL-02).
-        package=billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
+        package=rules.package_in_force(account.package, account.next_package, account.next_package_from,
                                                clock.now()))
 
 
@@ -218,7 +217,7 @@ def access_account(session: Session, actor: Actor, account_id: int,
 
 def features_of(account: OfficialAccount) -> list[FeatureOut]:
     """Every feature OpenOA has that is gated by package or badge, and why this account may not use it."""
-    package = billing_rules.package_in_force(account.package, account.next_package, account.next_package_from,
+    package = rules.package_in_force(account.package, account.next_package, account.next_package_from,
                                              clock.now())
     out = []
     for feature, gate in rules.FEATURE_GATES.items():

@@ -1,11 +1,11 @@
-"""The audit of an account's billing terms: package changes (scheduled or at once), the admin's
+"""Counted messages per account and day, and the audit of an account's billing terms: package changes (scheduled or at once), the admin's
 additional-message limit and the ceiling staff set for it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openoa.core.db import Base, UTCDateTime
@@ -37,3 +37,19 @@ class BillingChange(Base):
 
     # The dashboard reads an account's changes newest first; invoices its package history.
     __table_args__ = (Index("ix_billing_changes_account_id", "account_id", "id"),)
+
+
+class MessageUsage(Base):
+    """Counted messages an account used on one day of a billing month (both in its timezone): the
+    month's use is the sum of its days, and the billing dashboard charts them."""
+
+    __tablename__ = "message_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("account_id", "year", "month", "day"),)

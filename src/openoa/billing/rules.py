@@ -150,13 +150,6 @@ def change_takes_effect(current: str, requested: str, now: datetime, timezone: s
     return month_of(now, timezone).end(timezone)
 
 
-def package_in_force(package: str, next_package: str | None, next_from: datetime | None, moment: datetime) -> str:
-    """The package that counts at ``moment``: the current one, or the scheduled one once its month began."""
-    if next_package is not None and next_from is not None and next_from <= moment:
-        return next_package
-    return package
-
-
 @dataclass(frozen=True)
 class Terms:
     """An account's billing terms as they stand at a moment."""

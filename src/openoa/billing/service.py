@@ -16,13 +16,17 @@ from openoa.accounts import service as accounts
 from openoa.accounts.models import BusinessId, OfficialAccount
 from openoa.accounts.rules import Permission
 from openoa.billing import rules
-from openoa.billing.models import ADDITIONAL_LIMIT, LIMIT_CEILING, PACKAGE, BillingChange
+from openoa.billing.models import (
+    ADDITIONAL_LIMIT,
+    LIMIT_CEILING,
+    PACKAGE,
+    BillingChange,
+    MessageUsage,
+)
 from openoa.billing.schemas import ChangeOut, DashboardOut, DayUse, MonthStatement, PackageChangeOut
 from openoa.core import clock
 from openoa.core.access import Actor, BusinessActor, StaffActor
 from openoa.core.errors import Invalid, NotFound
-from openoa.messaging import service as messaging
-from openoa.messaging.models import MessageUsage
 from openoa.trust.models import StaffMember
 
 HISTORY_MONTHS = 12
@@ -156,6 +160,14 @@ def set_limit_ceiling(session: Session, actor: Actor, account_id: int, raw: obje
 
 # ---------------------------------------------------------------- the dashboard
 
+def month_use(session: Session, account: OfficialAccount) -> int:
+    """Counted messages ``account`` used this month (its timezone's month), as the dashboard shows it."""
+    month = rules.month_of(clock.now(), account.timezone)
+    used = session.scalar(select(func.sum(MessageUsage.used)).where(
+        MessageUsage.account_id == account.id, MessageUsage.year == month.year, MessageUsage.month == month.month))
+    return int(used or 0)
+
+
 def _use_by_month(session: Session, account_id: int) -> dict[rules.Month, int]:
     rows = session.execute(select(MessageUsage.year, MessageUsage.month, func.sum(MessageUsage.used))
                            .where(MessageUsage.account_id == account_id)
@@ -229,15 +241,13 @@ def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:
     refusal = None
     if not rules.may_send_additional(terms.package):
         refusal = rules.additional_limit_problem(terms.package, 0, account.additional_limit_ceiling)
-    # What is left also holds back what broadcasts still fanning out were accepted for, as sends see it.
-    held = messaging.quota_consumption_of(session, account)
     return DashboardOut(
         account=accounts.account_out(account, "admin"), timezone=tz, year=month.year, month=month.month,
         package=terms.package, next_package=terms.next_package,
         next_package_from=rules.day_of(terms.next_package_from, tz) if terms.next_package_from else None,
         used=used, included=this_month.included, additional_used=this_month.additional_used,
         additional_limit=terms.additional_limit, additional_limit_ceiling=account.additional_limit_ceiling,
-        monthly_limit=limit, remaining=rules.remaining(terms.package, terms.additional_limit, held),
+        monthly_limit=limit, remaining=rules.remaining(terms.package, terms.additional_limit, used),
         can_change_limit=refusal is None, limit_refusal=refusal, this_month=_statement_out(account, this_month),
         projected_used=projected, projected_satang=rules.statement(month, terms.package, projected).total_satang,
         daily=daily, history=history, changes=_changes_out(session, account.id),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from openoa.accounts import service as accounts
 from openoa.accounts.rules import Permission, role_allows
 from openoa.billing import rules as billing
+from openoa.billing import service as billing_service
 from openoa.broadcasts import rules
 from openoa.broadcasts.schemas import BroadcastOut, ComposerOut
 from openoa.core import clock, ids
@@ -37,7 +38,7 @@ def composer(session: Session, actor: Actor, account_id: int) -> ComposerOut:
     terms = billing.terms_in_force(account.package, account.next_package, account.next_package_from,
                                    account.additional_message_limit, clock.now())
     reach = int(session.execute(friend_queries.friend_counts(account.id)).one().target_reach or 0)
-    used = messaging.quota_consumption_of(session, account)
+    used = billing_service.month_use(session, account)
     recent = session.scalars(select(Send).where(Send.account_id == account.id, Send.kind == rules.CONSOLE_BROADCAST)
                              .order_by(Send.id.desc()).limit(rules.RECENT_SHOWN)).all()
     return ComposerOut(account=accounts.account_out(account, role), target_reach=reach,

@@ -82,19 +82,3 @@ class Delivery(Base):
         UniqueConstraint("send_id", "user_id"),
         Index("ix_deliveries_account_user_id", "account_id", "user_id", "id"),
     )
-
-
-class MessageUsage(Base):
-    """Counted messages an account used on one day of a billing month (both in its timezone): the
-    month's use is the sum of its days, and the billing dashboard charts them."""
-
-    __tablename__ = "message_usage"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
-    year: Mapped[int] = mapped_column(Integer)
-    month: Mapped[int] = mapped_column(Integer)
-    day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    used: Mapped[int] = mapped_column(Integer, default=0)
-
-    __table_args__ = (UniqueConstraint("account_id", "year", "month", "day"),)

@@ -30,11 +30,12 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.accounts.models import OfficialAccount
+from openoa.billing.models import MessageUsage
 from openoa.chat.models import Conversation
 from openoa.core.prepared import InsertRows, Prepared
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
-from openoa.messaging.models import SENDING, WAITING, Delivery, MessageUsage, Send
+from openoa.messaging.models import SENDING, WAITING, Delivery, Send
 from openoa.users.models import User
 
 

@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openoa.accounts.models import OfficialAccount
+from openoa.accounts.rules import package_in_force
 from openoa.billing import rules as billing
+from openoa.billing.models import MessageUsage
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, NotFound
@@ -33,7 +35,6 @@ from openoa.messaging.models import (
     SUCCEEDED,
     WAITING,
     Delivery,
-    MessageUsage,
     Send,
 )
 from openoa.messaging.schemas import (
@@ -108,7 +109,7 @@ class AccountTerms(Protocol):
 
 def _package(account: AccountTerms, now: datetime) -> str:
     """The package that counts now: a downgrade scheduled for this month has begun (R-BILL-02)."""
-    return billing.package_in_force(account.package, account.next_package, account.next_package_from, now)
+    return package_in_force(account.package, account.next_package, account.next_package_from, now)
 
 
 @dataclass(frozen=True)
@@ -584,11 +585,6 @@ def message_quota(session: Session, bot: BotContext) -> int:
 def quota_consumption(session: Session, bot: BotContext) -> int:
     """Counted messages used this month, in the account's timezone."""
     return _month_usage(session, _account(session, bot.account_id))
-
-
-def quota_consumption_of(session: Session, account: OfficialAccount) -> int:
-    """Counted messages ``account`` used this month plus what its sends still fanning out hold."""
-    return _quota_used(session, account)
 
 
 def _day(value: str) -> date:

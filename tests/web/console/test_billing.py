@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from openoa.accounts.models import BusinessId, OfficialAccount
+from openoa.billing.models import MessageUsage
 from openoa.core.clock import FakeClock
 from openoa.friends import service as friends
-from openoa.messaging.models import MessageUsage
 from tests.api.bots import make_bot
 from tests.messaging.crowd import add_friends
 from tests.web.console.conftest import NON_ADMIN_ROLES, form, login, member

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openoa.accounts.models import BusinessId, OfficialAccount
-from openoa.messaging.models import MessageUsage, Send
+from openoa.billing.models import MessageUsage
+from openoa.messaging.models import Send
 from tests.messaging.crowd import add_friends
 from tests.web.console.conftest import form, login, member
 
