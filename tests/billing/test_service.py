@@ -203,3 +203,21 @@ def test_r_msg_04_month_use_is_the_sum_of_its_days_and_a_new_month_starts_at_zer
     clock.set(MAY_1_BANGKOK)
     assert messaging.quota_consumption(session, context(session, bot)) == 0
     assert session.scalar(select(func.sum(MessageUsage.used))) == 3
+
+
+def test_r_bill_01_a_months_invoice_is_final_once_it_is_over_and_a_statement_before(session: Session, bot: Bot):
+    billing.change_package(session, admin(bot), bot.account.id, "pro")
+    use(session, bot, 2026, 3, 5, 300)
+    use(session, bot, 2026, 4, 1, 35_000 + 250)
+    march = billing.invoice(session, admin(bot), bot.account.id, "202603")
+    assert (march.final, march.statement.package, march.statement.total_satang) == (True, "free", 0)
+    assert (march.first_day.isoformat(), march.last_day.isoformat()) == ("2026-03-01", "2026-03-31")
+    april = billing.invoice(session, admin(bot), bot.account.id, "202604")
+    assert (april.final, april.statement.package, april.statement.additional_used) == (False, "pro", 250)
+    assert april.statement.total_satang == 1_780_00 + 250 * 4
+    for period in ("202601", "202605", "2026-4", "202613", "abcdef"):  # before the account, ahead, not a month
+        with pytest.raises(NotFound):
+            billing.invoice(session, admin(bot), bot.account.id, period)
+    operator = BusinessActor(join(session, bot.account, bot.owner, Role.OPERATOR).id)
+    with pytest.raises(NotAllowed):
+        billing.invoice(session, operator, bot.account.id, "202603")

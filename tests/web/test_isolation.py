@@ -20,7 +20,9 @@ from tests.api.assertion_keys import public_jwk_json
 from tests.web.console.conftest import login, member
 
 P = Permission
-# (method, path, permission, kind of body). {a} = account id, {m} = a member's Business ID.
+PERIOD = "202601"  # FakeClock starts on 2026-01-15
+# (method, path, permission, kind of body). {a} = account id, {m} = a member's Business ID,
+# {p} = a billing month (YYYYMM): the one the test's clock is in.
 ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("GET", "/console/accounts/{a}", P.HOME, "none"),
     ("GET", "/console/api/accounts/{a}", P.HOME, "none"),
@@ -69,6 +71,8 @@ ACCOUNT_ROUTES: list[tuple[str, str, Permission, str]] = [
     ("POST", "/console/accounts/{a}/billing/package", P.BILLING, "package_form"),
     ("POST", "/console/accounts/{a}/billing/limit", P.BILLING, "limit_form"),
     ("GET", "/console/api/accounts/{a}/billing", P.BILLING, "none"),
+    ("GET", "/console/accounts/{a}/billing/invoices/{p}", P.BILLING, "none"),
+    ("GET", "/console/api/accounts/{a}/billing/invoices/{p}", P.BILLING, "none"),
     ("PUT", "/console/api/accounts/{a}/billing/package", P.BILLING, "package_json"),
     ("PUT", "/console/api/accounts/{a}/billing/additional-limit", P.BILLING, "limit_json"),
 ]
@@ -140,7 +144,8 @@ def _account_routes_in_app(app) -> set[tuple[str, str]]:  # type: ignore[no-unty
     found = set()
     for method, path in walk(app.router.routes):
         if path.startswith("/console") and "{account_id}" in path and method != "HEAD":
-            found.add((method, path.replace("{account_id}", "{a}").replace("{business_id}", "{m}")))
+            found.add((method, path.replace("{account_id}", "{a}").replace("{business_id}", "{m}")
+                      .replace("{period}", "{p}")))
     return found
 
 
@@ -171,10 +176,10 @@ def world(session):  # type: ignore[no-untyped-def]
                          ids=[f"{m} {p}" for m, p, _, _ in ACCOUNT_ROUTES])
 def test_r_acc_04_member_of_another_account_gets_not_found(client, world, method, path, permission, kind):
     login(client, world["outsider"].email)
-    target = path.format(a=world["b"].id, m=world["victim"].id)
+    target = path.format(a=world["b"].id, m=world["victim"].id, p=PERIOD)
     answer = _call(client, method, target, kind)
     assert answer.status_code == 404, (target, answer.status_code, answer.text[:200])
-    missing = _call(client, method, path.format(a=999_999, m=world["victim"].id), kind)
+    missing = _call(client, method, path.format(a=999_999, m=world["victim"].id, p=PERIOD), kind)
     assert missing.status_code == 404
     if target.startswith("/console/api/"):
         assert answer.json() == missing.json()  # the same body: existence never leaks
@@ -185,7 +190,7 @@ def test_r_acc_04_member_of_another_account_gets_not_found(client, world, method
 @pytest.mark.parametrize("method,path,permission,kind", ACCOUNT_ROUTES,
                          ids=[f"{m} {p}" for m, p, _, _ in ACCOUNT_ROUTES])
 def test_r_acc_04_each_role_gets_exactly_its_permissions(client, world, method, path, permission, kind):
-    target = path.format(a=world["b"].id, m=world["victim"].id)
+    target = path.format(a=world["b"].id, m=world["victim"].id, p=PERIOD)
     # Admin last: its allowed call may remove the victim the other roles aim at.
     for role in [r for r in Role if r != Role.ADMIN] + [Role.ADMIN]:
         client.cookies.delete("oa_console")

@@ -121,6 +121,13 @@ def month_of(moment: datetime, timezone: str) -> Month:
     return Month(local.year, local.month)
 
 
+def parse_period(period: str) -> Month | None:
+    """``YYYYMM`` (as invoice numbers end) as a month, or None when it is not one."""
+    if len(period) != 6 or not period.isascii() or not period.isdigit() or not 1 <= int(period[4:]) <= 12:
+        return None
+    return Month(int(period[:4]), int(period[4:]))
+
+
 def month_days(month: Month) -> int:
     """How many days ``month`` has."""
     return (date(month.next().year, month.next().month, 1) - timedelta(days=1)).day

@@ -31,6 +31,17 @@ class MonthStatement(BaseModel):
     total_satang: int
 
 
+class InvoiceOut(BaseModel):
+    """One month's invoice: who is billed, for which days, and the bill; ``final`` once the month is over."""
+
+    account: AccountOut
+    timezone: str
+    first_day: date
+    last_day: date
+    final: bool = Field(description="False for the month still running: a statement so far")
+    statement: MonthStatement
+
+
 class ChangeOut(BaseModel):
     """One audited change of a billing term: who, when, from, to, from when it counts."""
 

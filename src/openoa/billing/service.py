@@ -7,7 +7,8 @@ The counting itself happens where messages are sent (``messaging``); this reads 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,14 @@ from openoa.billing.models import (
     BillingChange,
     MessageUsage,
 )
-from openoa.billing.schemas import ChangeOut, DashboardOut, DayUse, MonthStatement, PackageChangeOut
+from openoa.billing.schemas import (
+    ChangeOut,
+    DashboardOut,
+    DayUse,
+    InvoiceOut,
+    MonthStatement,
+    PackageChangeOut,
+)
 from openoa.core import clock
 from openoa.core.access import Actor, BusinessActor, StaffActor
 from openoa.core.errors import Invalid, NotFound
@@ -207,6 +215,25 @@ def _package_history(session: Session, account: OfficialAccount) -> tuple[str, l
                            .order_by(BillingChange.id)).all()
     initial = rows[0].from_value if rows else _terms(account).package
     return initial, [(row.effective_from, row.to_value) for row in rows if row.cancelled_at is None]
+
+
+def invoice(session: Session, actor: Actor, account_id: int, period: str) -> InvoiceOut:
+    """The invoice of month ``period`` (``YYYYMM``, the account's timezone), from the month the account
+    was made until this one, which is a statement so far (admins only)."""
+    account = _admin_account(session, actor, account_id)
+    tz = account.timezone
+    wanted = rules.parse_period(period)
+    current, created = rules.month_of(clock.now(), tz), rules.month_of(account.created_at, tz)
+    if wanted is None or not (created.year, created.month) <= (wanted.year, wanted.month) <= (current.year,
+                                                                                            current.month):
+        raise NotFound("There is no invoice for that month.")
+    initial, changes = _package_history(session, account)
+    used = _use_by_month(session, account.id).get(wanted, 0)
+    statement = rules.statement(wanted, rules.package_of_month(initial, changes, wanted, tz), used)
+    last_day = (wanted.end(tz) - timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date()
+    return InvoiceOut(account=accounts.account_out(account, "admin"), timezone=tz,
+                      first_day=last_day.replace(day=1), last_day=last_day, final=wanted != current,
+                      statement=_statement_out(account, statement))
 
 
 def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:

@@ -106,6 +106,12 @@ def test_r_bill_02_upgrade_then_set_a_limit_then_schedule_a_downgrade(
     assert "It moves to <strong>Free</strong> on 1 February 2026." in text
     assert "When (Asia/Bangkok)" in text and "2026-02-01 00:00" in text  # counts from midnight, local time
     assert "Nok Owner" in text and "Additional-message limit" in text  # the audit, with who
+    statement = re.sub(r"\s+", " ", client.get(_page(acc) + "/invoices/202601").text)
+    assert "Statement so far" in statement and "Basic package, monthly fee" in statement
+    assert "<th scope=\"row\" colspan=\"3\">Total, VAT excluded</th><td class=\"num\"><strong>1,280.00</strong>" \
+        in statement
+    assert client.get(_api(acc) + "/invoices/202601").json()["final"] is False
+    assert client.get(_page(acc) + "/invoices/202512").status_code == 404
     assert {f["feature"]: f["available"] for f in client.get(_api(acc)).json()["features"]}["additional_messages"]
     moved = client.put(_api(acc) + "/package", json={"package": "basic"}).json()
     assert moved == {"package": "basic", "next_package": None, "next_package_from": None}

@@ -13,7 +13,13 @@ from starlette.responses import RedirectResponse
 
 from openoa.billing import rules
 from openoa.billing import service as billing
-from openoa.billing.schemas import AdditionalLimitIn, DashboardOut, PackageChangeOut, PackageIn
+from openoa.billing.schemas import (
+    AdditionalLimitIn,
+    DashboardOut,
+    InvoiceOut,
+    PackageChangeOut,
+    PackageIn,
+)
 from openoa.core.errors import Invalid
 from openoa.web import deps
 from openoa.web.console.layout import form_status, local_time, page
@@ -71,6 +77,17 @@ def save_limit(request: Request, account_id: int, additional_limit: Form_ = "") 
     return RedirectResponse(f"/console/accounts/{account_id}/billing?notice=saved#limit", status_code=303)
 
 
+@router.get("/console/accounts/{account_id}/billing/invoices/{period}", include_in_schema=False)
+def invoice_page(request: Request, account_id: int, period: str) -> Response:
+    actor = deps.require_business(request)
+    with deps.scope(request) as s:
+        out = billing.invoice(s, actor, account_id, period)
+    return page(request, "console/invoice.html", {
+        "invoice": out, "account": out.account, "months": MONTHS, "labels": rules.PACKAGE_LABELS, "thb": rules.thb,
+        "per_message": rules.thb(rules.ADDITIONAL_MESSAGE_SATANG),
+    }, section="billing")
+
+
 # ---------------------------------------------------------------- JSON twins
 
 @router.get("/console/api/accounts/{account_id}/billing", tags=TAGS, response_model=DashboardOut,
@@ -80,6 +97,15 @@ def api_dashboard(request: Request, account_id: int) -> DashboardOut:
     actor = deps.require_business(request)
     with deps.scope(request) as s:
         return billing.dashboard(s, actor, account_id)
+
+
+@router.get("/console/api/accounts/{account_id}/billing/invoices/{period}", tags=TAGS, response_model=InvoiceOut,
+            summary="The invoice of a month (period YYYYMM in the account's timezone); this month's is a statement "
+                    "so far (final: false). Admins only")
+def api_invoice(request: Request, account_id: int, period: str) -> InvoiceOut:
+    actor = deps.require_business(request)
+    with deps.scope(request) as s:
+        return billing.invoice(s, actor, account_id, period)
 
 
 @router.put("/console/api/accounts/{account_id}/billing/package", tags=TAGS, response_model=PackageChangeOut,
