@@ -180,6 +180,11 @@ def add_friend_url(basic_id: str, source: str | None = None) -> str:
     return f"{url}?src={source}" if source else url
 
 
+def package_now(account: OfficialAccount) -> str:
+    """The account's package now: a downgrade scheduled for a month that has begun counts (R-BILL-02)."""
+    return rules.package_in_force(account.package, account.next_package, account.next_package_from, clock.now())
+
+
 def account_out(account: OfficialAccount, role: str | None = None) -> AccountOut:
     storage = current_storage()
     return AccountOut(
@@ -187,9 +192,7 @@ def account_out(account: OfficialAccount, role: str | None = None) -> AccountOut
         display_name=account.display_name, status_message=account.status_message,
         profile_image_url=storage.url(account.profile_image) if account.profile_image else None,
         timezone=account.timezone, badge=account.badge, add_friend_url=add_friend_url(account.basic_id), role=role,
-        # A downgrade scheduled for a month that has begun is the package now (R-BILL-02).
-        package=rules.package_in_force(account.package, account.next_package, account.next_package_from,
-                                               clock.now()))
+        package=package_now(account))
 
 
 def access_account(session: Session, actor: Actor, account_id: int,
@@ -217,8 +220,7 @@ def access_account(session: Session, actor: Actor, account_id: int,
 
 def features_of(account: OfficialAccount) -> list[FeatureOut]:
     """Every feature OpenOA has that is gated by package or badge, and why this account may not use it."""
-    package = rules.package_in_force(account.package, account.next_package, account.next_package_from,
-                                             clock.now())
+    package = package_now(account)
     out = []
     for feature, gate in rules.FEATURE_GATES.items():
         if not gate.built:

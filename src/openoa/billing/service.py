@@ -41,7 +41,8 @@ HISTORY_MONTHS = 12
 CHANGES_SHOWN = 20
 
 
-def _terms(account: OfficialAccount) -> rules.Terms:
+def terms_now(account: OfficialAccount) -> rules.Terms:
+    """The account's billing terms now (a scheduled downgrade whose month has begun applied)."""
     return rules.terms_in_force(account.package, account.next_package, account.next_package_from,
                                 account.additional_message_limit, clock.now())
 
@@ -62,7 +63,7 @@ def _locked_admin_account(session: Session, actor: Actor, account_id: int) -> Of
 
 
 def _apply_scheduled(session: Session, account: OfficialAccount) -> None:
-    terms = _terms(account)
+    terms = terms_now(account)
     if terms.package == account.package and terms.next_package == account.next_package:
         return
     if terms.additional_limit != account.additional_message_limit:  # the downgrade's own consequence
@@ -213,7 +214,7 @@ def _package_history(session: Session, account: OfficialAccount) -> tuple[str, l
                                   BillingChange.cancelled_at)
                            .where(BillingChange.account_id == account.id, BillingChange.term == PACKAGE)
                            .order_by(BillingChange.id)).all()
-    initial = rows[0].from_value if rows else _terms(account).package
+    initial = rows[0].from_value if rows else terms_now(account).package
     return initial, [(row.effective_from, row.to_value) for row in rows if row.cancelled_at is None]
 
 
@@ -240,7 +241,7 @@ def dashboard(session: Session, actor: Actor, account_id: int) -> DashboardOut:
     """Settings › Usage and billing › Dashboard: this month's counted messages, the bill so far and
     at this pace, each day's use, past months' bills and the audit of changes (admins only)."""
     account = _admin_account(session, actor, account_id)
-    terms = _terms(account)
+    terms = terms_now(account)
     now, tz = clock.now(), account.timezone
     month = rules.month_of(now, tz)
     by_month = _use_by_month(session, account.id)

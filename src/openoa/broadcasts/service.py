@@ -14,7 +14,7 @@ from openoa.billing import rules as billing
 from openoa.billing import service as billing_service
 from openoa.broadcasts import rules
 from openoa.broadcasts.schemas import BroadcastOut, ComposerOut
-from openoa.core import clock, ids
+from openoa.core import ids
 from openoa.core.access import Actor
 from openoa.core.errors import FieldError, Invalid
 from openoa.friends import queries as friend_queries
@@ -35,8 +35,7 @@ def _out(send: Send) -> BroadcastOut:
 def composer(session: Session, actor: Actor, account_id: int) -> ComposerOut:
     """The composer's facts: who a broadcast would reach, what the month has left, recent broadcasts."""
     account, role = accounts.access_account(session, actor, account_id, Permission.BROADCASTS)
-    terms = billing.terms_in_force(account.package, account.next_package, account.next_package_from,
-                                   account.additional_message_limit, clock.now())
+    terms = billing_service.terms_now(account)
     reach = int(session.execute(friend_queries.friend_counts(account.id)).one().target_reach or 0)
     used = billing_service.month_use(session, account)
     recent = session.scalars(select(Send).where(Send.account_id == account.id, Send.kind == rules.CONSOLE_BROADCAST)

@@ -8,8 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openoa.accounts.models import OfficialAccount
-from openoa.accounts.rules import package_in_force
-from openoa.accounts.service import find_account_by_basic_id
+from openoa.accounts.service import find_account_by_basic_id, package_now
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.access import Actor, PersonActor, SystemActor
@@ -180,9 +179,7 @@ def follower_ids(session: Session, bot: BotContext, *, limit: int = rules.FOLLOW
     """A page of the scoped IDs of the account's current, unblocked friends (GET /v2/bot/followers/ids);
     verified and premium accounts only."""
     account = session.get(OfficialAccount, bot.account_id)
-    if account is None or not rules.can_list_follower_ids(
-            package_in_force(account.package, account.next_package, account.next_package_from,
-                                           clock.now()), account.badge):
+    if account is None or not rules.can_list_follower_ids(package_now(account), account.badge):
         raise NotAllowed(rules.FOLLOWER_IDS_REFUSAL)
     if not 1 <= limit <= rules.FOLLOWER_IDS_MAX_LIMIT:
         raise Invalid(field="limit", reason=f"Must be between 1 and {rules.FOLLOWER_IDS_MAX_LIMIT}")

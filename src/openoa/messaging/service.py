@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from openoa.accounts.models import OfficialAccount
 from openoa.accounts.rules import package_in_force
 from openoa.billing import rules as billing
+from openoa.billing import service as billing_service
 from openoa.billing.models import MessageUsage
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
@@ -139,13 +140,6 @@ def _check_retry_key(session: Session, account_id: int, retry_key: str | None) -
     # Past 24 hours the key is new again: the old send lets go of it.
     earlier.retry_key = None
     session.flush()
-
-
-def _month_usage(session: Session, account: OfficialAccount) -> int:
-    month = billing.month_of(clock.now(), account.timezone)
-    used = session.scalar(select(func.sum(MessageUsage.used)).where(
-        MessageUsage.account_id == account.id, MessageUsage.year == month.year, MessageUsage.month == month.month))
-    return int(used or 0)
 
 
 def _quota_used(session: Session, account: AccountTerms) -> int:
@@ -584,7 +578,7 @@ def message_quota(session: Session, bot: BotContext) -> int:
 
 def quota_consumption(session: Session, bot: BotContext) -> int:
     """Counted messages used this month, in the account's timezone."""
-    return _month_usage(session, _account(session, bot.account_id))
+    return billing_service.month_use(session, _account(session, bot.account_id))
 
 
 def _day(value: str) -> date:
