@@ -15,10 +15,9 @@ from openoa.billing.models import MessageUsage
 from openoa.core.clock import FakeClock
 from openoa.core.jobs import Job
 from openoa.core.settings import Settings
-from openoa.messaging import service
 from openoa.messaging.models import Send
 from tests.api.bots import Bot, make_bot
-from tests.messaging.crowd import add_friends, add_people
+from tests.messaging.crowd import add_friends, add_people, deliver
 
 AUTH_FAILED = {"message": "Authentication failed. Confirm that the access token in the authorization header "
                           "is valid."}
@@ -59,8 +58,7 @@ def test_narrowcast_is_202_and_its_progress_is_read_by_the_request_id(client: Te
     assert waiting.status_code == 200 and set(waiting.json()) == {"phase", "acceptedTime"}
     assert waiting.json()["phase"] == "waiting" and LINE_TIME.fullmatch(waiting.json()["acceptedTime"])
     send_id = session.scalar(select(Send.id).where(Send.request_id == request_id))
-    while service.fan_out_step(session, send_id):
-        pass
+    deliver(session, send_id)
     done = client.get(f"/v2/bot/message/progress/narrowcast?requestId={request_id}", headers=bot.auth).json()
     assert {k: done[k] for k in ("phase", "successCount", "failureCount", "targetCount")} == {
         "phase": "succeeded", "successCount": 2, "failureCount": 0, "targetCount": 2}

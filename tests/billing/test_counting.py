@@ -141,7 +141,7 @@ def test_r_msg_02_counted_total_is_the_recipients_reached_by_counted_sends(
         else:
             clock.advance(days=1)
 
-    counted_deliveries = session.scalar(select(func.count()).select_from(Delivery).join(Send).where(
+    counted_deliveries = session.scalar(select(func.count()).select_from(Delivery).join(Send, Send.id == Delivery.send_id).where(
         Send.account_id == bot.account.id, Send.counted.is_(True)))
     assert _used(session, bot) == counted_deliveries == expected
     assert service.quota_consumption(session, ctx) == expected

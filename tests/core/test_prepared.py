@@ -50,7 +50,7 @@ def send_row(account: OfficialAccount, request_id: str, **columns: Any) -> dict[
         "account_id": account.id, "kind": "push", "counted": True, "request_id": request_id, "retry_key": None,
         "messages": [{"type": "text", "text": "Hello"}], "sent_messages": [], "notification_disabled": False,
         "recipients": {"user_ids": []}, "status": SUCCEEDED, "target_count": 0, "success_count": 0,
-        "cursor": 0, "upper_user_id": 0, "accepted_at": clock.now(), "completed_at": None}
+        "upper_user_id": 0, "chunks_left": 0, "accepted_at": clock.now(), "completed_at": None}
     row.update(columns)
     return row
 

@@ -33,6 +33,9 @@ def test_demo_on_a_fresh_database_prints_accounts_and_logins_as_json(cli: Cli) -
         (rules.ADMIN_EMAIL, rules.PASSWORD), (rules.OPERATOR_EMAIL, rules.PASSWORD),
         (rules.STAFF_EMAIL, rules.PASSWORD), (rules.PERSON_EMAIL, rules.PASSWORD)]
     assert out["logins"][2]["url"] == "http://oa.test/staff/login"
+    bot = out["bot"]
+    assert bot["basic_id"] == pro["basic_id"] and bot["token_kind"] == "long-lived"
+    assert bot["channel_id"].isdigit() and len(bot["channel_secret"]) == 32 and len(bot["channel_access_token"]) > 100
 
 
 def test_demo_again_writes_nothing_and_prints_the_logins_again(cli: Cli) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from openoa.accounts import service as accounts
 from openoa.accounts.models import BusinessId, OfficialAccount
+from openoa.channels import service as channels
 from openoa.core import clock
 from openoa.core.access import SYSTEM, BusinessActor, PersonActor, StaffActor
 from openoa.core.errors import Invalid
@@ -21,6 +22,8 @@ from openoa.demo import service as demo
 from openoa.friends import service as friends
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.friends.rules import FriendPath
+from openoa.messaging import service as messaging
+from openoa.messaging.models import Send
 from openoa.trust import service as trust
 from openoa.users import service as users
 from openoa.users.models import User
@@ -132,6 +135,36 @@ def test_demo_again_writes_nothing_and_gives_the_logins_again(session: Session, 
     assert again.accounts == loaded.accounts and again.logins == loaded.logins and again.people == loaded.people
     assert [session.scalar(select(func.count()).select_from(m)) for m in (User, Friendship, ScopedUserId,
                                                                         BusinessId, OfficialAccount)] == counts
+
+
+def test_r_msg_04_the_big_account_is_pro_with_room_to_send_to_every_friend_and_a_working_token(
+        session: Session, loaded) -> None:
+    pro = session.get_one(OfficialAccount, loaded.accounts[0].id)
+    assert (pro.package, pro.additional_message_limit) == ("pro", rules.additional_limit(N))
+    assert pro.additional_limit_ceiling >= pro.additional_message_limit
+    bot = loaded.bot
+    assert (bot.basic_id, bot.token_kind) == (pro.basic_id, "long-lived")
+    ctx = channels.authenticate_bearer(session, f"Bearer {bot.channel_access_token}")
+    assert (ctx.account_id, ctx.channel_id) == (pro.id, bot.channel_id)
+    assert channels.channel_of(session, pro.id).channel_secret == bot.channel_secret
+    # Every friend, ten times over, fits this month's quota.
+    for n in range(rules.SENDS_PER_MONTH):
+        messaging.broadcast(session, ctx, request_id=f"demo-{n}", messages=[{"type": "text", "text": "Hi"}])
+    assert session.scalar(select(func.count()).select_from(Send).where(Send.account_id == pro.id)) == 10
+
+
+def test_demo_again_mints_a_short_lived_token_and_keeps_the_long_lived_one(session: Session, loaded) -> None:
+    again = demo.create_demo(session, SYSTEM, users=N)
+    assert again.bot.token_kind == "short-lived"
+    assert again.bot.channel_access_token != loaded.bot.channel_access_token
+    for token in (loaded.bot.channel_access_token, again.bot.channel_access_token):
+        assert channels.authenticate_bearer(session, f"Bearer {token}").account_id == loaded.accounts[0].id
+
+
+def test_the_additional_limit_grows_with_the_crowd_within_the_largest_ceiling() -> None:
+    assert rules.additional_limit(300) == 100_000
+    assert rules.additional_limit(1_000_000) == 10_000_000
+    assert rules.additional_limit(10**9) == rules.LARGEST_LIMIT
 
 
 @pytest.mark.parametrize("size", [0, -1, rules.MAX_USERS + 1, 10**30])

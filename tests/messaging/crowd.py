@@ -13,6 +13,8 @@ from openoa.channels import service as channels
 from openoa.channels.schemas import BotContext
 from openoa.core import clock
 from openoa.friends.models import Friendship
+from openoa.messaging import service
+from openoa.messaging.models import SendChunk
 from openoa.users.models import User
 from tests.api.bots import Bot
 
@@ -48,3 +50,17 @@ def add_people(session: Session, account_id: int, people: Sequence[Mapping[str, 
         {"account_id": account_id, "user_id": uid, "friend_path": "url", "blocked": False,
          "followed_at": one.get("followed_at", now)} for uid, one in zip(user_ids, people, strict=True)])
     return user_ids
+
+
+def deliver(session: Session, send_id: int, chunk_size: int = service.CHUNK_SIZE) -> None:
+    """What the fan-out jobs do, in the test's session: start the send, then each chunk in turn."""
+    service.start_fan_out(session, send_id, chunk_size)
+    for chunk_id in chunks_to_do(session, send_id):
+        service.fan_out_chunk(session, chunk_id)
+    session.expire_all()  # the chunks counted progress in SQL, past the loaded rows
+
+
+def chunks_to_do(session: Session, send_id: int) -> list[int]:
+    """The ids of the send's chunks not done yet, in order."""
+    return list(session.scalars(select(SendChunk.id).where(SendChunk.send_id == send_id, SendChunk.done.is_(False))
+                                .order_by(SendChunk.id)))

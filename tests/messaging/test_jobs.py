@@ -1,23 +1,26 @@
-"""The ``messaging.fan_out`` job on a real database: chunked, resumable, one delivery per
-(send, person), quota settled from the rows written, and a checkpoint never ahead of its rows."""
+"""The fan-out jobs on a real database: a send started once and cut into chunks, each chunk a
+job any worker may run, one delivery per (send, person), quota settled from the rows written,
+and a checkpoint that never moves without its rows (STYLE 7c, 7d)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
 
 from openoa.billing.models import MessageUsage
 from openoa.core.access import PersonActor
 from openoa.core.db import Database
-from openoa.core.jobs import run_due_jobs
+from openoa.core.jobs import Job, run_due_jobs
 from openoa.friends import service as friends
 from openoa.messaging import jobs, service
-from openoa.messaging.models import Delivery, Send
+from openoa.messaging.models import Delivery, Send, SendChunk
 from openoa.users.models import User
 from tests import factories
 from tests.api.bots import Bot, make_bot
-from tests.messaging.crowd import add_friends, context
+from tests.messaging.crowd import add_friends, chunks_to_do, context
 
 TEXT = [{"type": "text", "text": "Hello everyone"}]
 
@@ -33,30 +36,61 @@ def bot(db: Database) -> Bot:
 
 def _broadcast(db: Database, bot: Bot, friends_count: int) -> tuple[int, list[int]]:
     with db.scope() as s:
-        user_ids = add_friends(s, bot.account.id, friends_count)
+        user_ids = add_friends(s, bot.account.id, friends_count) if friends_count else []
         service.broadcast(s, context(s, bot), request_id=f"req-{friends_count}", messages=TEXT)
         send_id = s.scalar(select(Send.id).order_by(Send.id.desc()))
     return send_id, user_ids
 
 
 def _state(db: Database, send_id: int) -> tuple[int, int, int, str]:
+    """(delivery rows, counted usage, send's success count, send's status)."""
     with db.scope() as s:
         send = s.get_one(Send, send_id)
         rows = s.scalar(select(func.count()).select_from(Delivery).where(Delivery.send_id == send_id)) or 0
         used = s.scalar(select(func.sum(MessageUsage.used))) or 0
-        return rows, used, send.cursor, send.status
+        return rows, used, send.success_count, send.status
+
+
+def _chunks(db: Database, send_id: int) -> list[int]:
+    with db.scope() as s:
+        return chunks_to_do(s, send_id)
+
+
+def _run_chunks(db: Database, chunk_ids: list[int]) -> None:
+    for chunk_id in chunk_ids:
+        jobs.fan_out_chunk(db, chunk_id=chunk_id)
 
 
 def test_fan_out_reaches_every_friend_once_in_small_chunks(db: Database, bot: Bot):
     send_id, user_ids = _broadcast(db, bot, 2500)
     jobs.fan_out(db, send_id=send_id, chunk_size=300)
-    assert _state(db, send_id) == (2500, 2500, user_ids[-1], "succeeded")
+    chunk_ids = _chunks(db, send_id)
+    assert len(chunk_ids) == 9  # 2,500 friends in chunks of 300
+    assert _state(db, send_id) == (0, 0, 0, "sending")
+    _run_chunks(db, chunk_ids)
+    assert _state(db, send_id) == (2500, 2500, 2500, "succeeded")
     with db.scope() as s:
         send = s.get_one(Send, send_id)
-        assert (send.success_count, send.completed_at is not None) == (2500, True)
+        assert (send.target_count, send.chunks_left, send.completed_at is not None) == (2500, 0, True)
         assert sorted(s.scalars(select(Delivery.user_id).where(Delivery.send_id == send_id))) == user_ids
-    jobs.fan_out(db, send_id=send_id, chunk_size=300)  # a finished send runs again as a no-op
-    assert _state(db, send_id)[:2] == (2500, 2500)
+    # Running the start and every chunk again (a replayed job) writes nothing.
+    jobs.fan_out(db, send_id=send_id, chunk_size=300)
+    with db.scope() as s:
+        every = list(s.scalars(select(SendChunk.id).where(SendChunk.send_id == send_id)))
+    _run_chunks(db, every)
+    assert _state(db, send_id) == (2500, 2500, 2500, "succeeded")
+
+
+def test_chunks_cover_every_friend_without_gaps_or_overlaps(db: Database, bot: Bot):
+    send_id, user_ids = _broadcast(db, bot, 1000)
+    jobs.fan_out(db, send_id=send_id, chunk_size=128)
+    with db.scope() as s:
+        ranges = s.execute(select(SendChunk.after_user_id, SendChunk.upto_user_id)
+                           .where(SendChunk.send_id == send_id).order_by(SendChunk.after_user_id)).all()
+    assert ranges[0][0] == 0 and ranges[-1][1] == user_ids[-1]
+    assert all(ranges[i][1] == ranges[i + 1][0] for i in range(len(ranges) - 1))
+    sizes = [sum(1 for uid in user_ids if after < uid <= upto) for after, upto in ranges]
+    assert sizes == [128] * 7 + [104]
 
 
 def test_fan_out_skips_blockers_inactive_people_and_friends_added_after_the_send(db: Database, bot: Bot):
@@ -69,56 +103,93 @@ def test_fan_out_skips_blockers_inactive_people_and_friends_added_after_the_send
         s.get_one(User, user_ids[0]).active = False
         add_friends(s, bot.account.id, 5)  # beyond the bound fixed at acceptance
     jobs.fan_out(db, send_id=send_id, chunk_size=7)
+    _run_chunks(db, _chunks(db, send_id))
     with db.scope() as s:
         assert sorted(s.scalars(select(Delivery.user_id).where(Delivery.send_id == send_id))) == user_ids[1:]
-    assert _state(db, send_id)[:2] == (19, 19)
+    assert _state(db, send_id) == (19, 19, 19, "succeeded")
 
 
-def test_fan_out_resumes_after_an_interrupted_run_without_duplicates(db: Database, bot: Bot):
+def test_chunks_run_in_any_order_and_a_replayed_chunk_writes_nothing(db: Database, bot: Bot):
     send_id, user_ids = _broadcast(db, bot, 1000)
-    with db.scope() as s:
-        assert service.fan_out_step(s, send_id, 150) is True  # a worker did one chunk, then died
-    assert _state(db, send_id) == (150, 150, user_ids[149], "sending")
-    with db.scope() as s:  # a stale worker replays that chunk from the old checkpoint
-        send = s.get_one(Send, send_id)
-        send.cursor = 0
-        service.fan_out_chunk(s, send, 150)
     jobs.fan_out(db, send_id=send_id, chunk_size=150)
-    assert _state(db, send_id) == (1000, 1000, user_ids[-1], "succeeded")
+    chunk_ids = _chunks(db, send_id)
+    _run_chunks(db, chunk_ids[3:4])  # a worker did one chunk from the middle, then died
+    assert _state(db, send_id) == (150, 150, 150, "sending")
+    _run_chunks(db, chunk_ids[3:4])  # a stale worker replays it
+    assert _state(db, send_id) == (150, 150, 150, "sending")
+    _run_chunks(db, list(reversed(chunk_ids)))
+    assert _state(db, send_id) == (1000, 1000, 1000, "succeeded")
 
 
-def test_checkpoint_never_moves_without_its_rows(db: Database, bot: Bot):
+class Crash(Exception):
+    pass
+
+
+@contextmanager
+def _crash_on(db: Database, prefix: str) -> Iterator[None]:
+    """Make the first statement starting with ``prefix`` fail, as a process dying there would."""
+    def fail(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith(prefix):
+            raise Crash(prefix)
+
+    event.listen(db.engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fail)
+
+
+def test_style_7c_a_chunk_failing_after_its_rows_keeps_neither_rows_nor_checkpoint_then_resumes(
+        db: Database, bot: Bot):
+    send_id, user_ids = _broadcast(db, bot, 50)
+    jobs.fan_out(db, send_id=send_id, chunk_size=20)
+    chunk_ids = _chunks(db, send_id)
+    # The rows and the usage are written; the send's progress, the last statement, fails.
+    with _crash_on(db, "UPDATE sends"), pytest.raises(Crash):
+        jobs.fan_out_chunk(db, chunk_id=chunk_ids[0])
+    assert _state(db, send_id) == (0, 0, 0, "sending")
+    assert _chunks(db, send_id) == chunk_ids, "the chunk's checkpoint did not move without its rows"
+    _run_chunks(db, chunk_ids)
+    assert _state(db, send_id) == (50, 50, 50, "succeeded")
+
+
+def test_style_7c_the_process_dying_before_the_commit_keeps_nothing_of_the_chunk(db: Database, bot: Bot):
     send_id, _ = _broadcast(db, bot, 50)
-
-    class Crash(Exception):
-        pass
-
+    jobs.fan_out(db, send_id=send_id, chunk_size=20)
+    chunk_ids = _chunks(db, send_id)
     with pytest.raises(Crash), db.scope() as s:
-        service.fan_out_step(s, send_id, 20)
+        assert service.fan_out_chunk(s, chunk_ids[0]) == 20
         raise Crash  # the process dies after the chunk, before its commit
-    assert _state(db, send_id) == (0, 0, 0, "waiting")
+    assert _state(db, send_id) == (0, 0, 0, "sending") and _chunks(db, send_id) == chunk_ids
 
 
-def test_rows_never_land_without_their_checkpoint(db: Database, bot: Bot):
+def test_a_start_that_fails_queues_no_chunk(db: Database, bot: Bot):
     send_id, _ = _broadcast(db, bot, 50)
-
-    def fail_on_cursor(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
-        if any(isinstance(obj, Send) for obj in session.dirty):
-            raise RuntimeError("crash between the rows and the checkpoint")
-
-    with pytest.raises(RuntimeError), db.scope() as s:
-        event.listen(s, "before_flush", fail_on_cursor)
-        service.fan_out_step(s, send_id, 20)
-    assert _state(db, send_id) == (0, 0, 0, "waiting")
+    with _crash_on(db, "INSERT INTO jobs"), pytest.raises(Crash):
+        jobs.fan_out(db, send_id=send_id, chunk_size=20)
+    with db.scope() as s:
+        assert s.scalar(select(func.count()).select_from(SendChunk)) == 0
+        assert s.get_one(Send, send_id).status == "waiting"
+    jobs.fan_out(db, send_id=send_id, chunk_size=20)
+    assert len(_chunks(db, send_id)) == 3
 
 
 def test_the_worker_runs_the_enqueued_fan_out(db: Database, bot: Bot):
-    send_id, user_ids = _broadcast(db, bot, 30)
+    send_id, _ = _broadcast(db, bot, 30)
     run_due_jobs(db)
-    assert _state(db, send_id) == (30, 30, user_ids[-1], "succeeded")
+    assert _state(db, send_id) == (30, 30, 30, "succeeded")
+    with db.scope() as s:
+        names = s.scalars(select(Job.name).where(Job.state == "done").order_by(Job.id)).all()
+    assert names == ["messaging.fan_out", "messaging.fan_out_chunk"]
 
 
-def _statements(db: Database, send_id: int, chunk_size: int) -> int:
+def test_a_send_to_no_one_succeeds_at_its_start(db: Database, bot: Bot):
+    send_id, _ = _broadcast(db, bot, 0)
+    jobs.fan_out(db, send_id=send_id)
+    assert _state(db, send_id) == (0, 0, 0, "succeeded")
+
+
+def _statements(db: Database, chunk_id: int) -> int:
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -127,15 +198,17 @@ def _statements(db: Database, send_id: int, chunk_size: int) -> int:
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         with db.scope() as s:
-            service.fan_out_step(s, send_id, chunk_size)
+            service.fan_out_chunk(s, chunk_id)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))])
 
 
-def test_style_7d_a_fan_out_chunk_costs_the_same_queries_for_ten_or_a_thousand(db: Database, bot: Bot):
+def test_style_7d_a_fan_out_chunk_costs_the_same_statements_for_ten_or_a_thousand(db: Database, bot: Bot):
     small, _ = _broadcast(db, bot, 10)
-    jobs.fan_out(db, send_id=small, chunk_size=10)  # the month's usage row now exists for both runs
+    run_due_jobs(db)  # the day's usage row now exists for both runs
     small_2, _ = _broadcast(db, bot, 11)
     big, _ = _broadcast(db, bot, 1000)
-    assert _statements(db, small_2, 10) == _statements(db, big, 1000) <= 6
+    jobs.fan_out(db, send_id=small_2, chunk_size=10)
+    jobs.fan_out(db, send_id=big, chunk_size=1000)
+    assert _statements(db, _chunks(db, small_2)[0]) == _statements(db, _chunks(db, big)[0]) <= 6

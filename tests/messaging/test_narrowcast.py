@@ -23,7 +23,7 @@ from openoa.messaging import queries, rules, service
 from openoa.messaging.models import Delivery, Send
 from openoa.users.models import User
 from tests.api.bots import Bot, make_bot
-from tests.messaging.crowd import add_friends, add_people, context
+from tests.messaging.crowd import add_friends, add_people, chunks_to_do, context, deliver
 
 TEXT = [{"type": "text", "text": "Members' sale this weekend"}]
 KEY = "123e4567-e89b-12d3-a456-426614174000"
@@ -47,8 +47,7 @@ def _send(session: Session, bot: Bot, request_id: str = "nc1", **body: Any) -> S
 
 
 def _deliver(session: Session, send: Send, chunk: int = 10_000) -> list[int]:
-    while service.fan_out_step(session, send.id, chunk):
-        pass
+    deliver(session, send.id, chunk)
     return sorted(session.scalars(select(Delivery.user_id).where(Delivery.send_id == send.id)))
 
 
@@ -159,7 +158,7 @@ def test_under_50_recipients_with_attributes_is_accepted_then_fails_with_error_c
     assert progress.failed_description == rules.FAILED_DESCRIPTIONS[2]
     assert progress.completed_time == "2026-01-15T03:00:02.000Z"
     assert _used(session, bot) == 0
-    assert service.fan_out_step(session, send.id) is False  # a failed send stays failed
+    assert service.start_fan_out(session, send.id) == 0  # a failed send stays failed
 
 
 def test_under_50_recipients_by_limit_max_with_attributes_fails_too(session: Session, bot: Bot):
@@ -197,10 +196,13 @@ def test_r_brd_02_limit_max_picks_among_the_qualified_only(session: Session, bot
 def test_r_brd_02_a_resumed_random_pick_picks_the_same_people(session: Session, bot: Bot):
     add_friends(session, bot.account.id, 400)
     send = _send(session, bot, limit={"max": 120})
-    assert service.fan_out_step(session, send.id, 50) is True
+    assert service.start_fan_out(session, send.id, 50) == 8
     threshold = send.pick_threshold
-    send.cursor = 0  # a stale worker replays from the start
+    first = chunks_to_do(session, send.id)[0]
+    written = service.fan_out_chunk(session, first)
+    assert service.fan_out_chunk(session, first) == 0  # a stale worker replays the chunk: nothing
     picked = _deliver(session, send, chunk=50)
+    assert 0 < written < 120
     assert len(picked) == 120 and send.pick_threshold == threshold
     assert all(rules.pick_hash(uid, send.seed) <= threshold for uid in picked)
 
@@ -373,7 +375,8 @@ def test_progress_goes_waiting_sending_succeeded_with_counts_and_times(session: 
     waiting = service.narrowcast_progress(session, ctx, "nc1")
     assert waiting == service.NarrowcastProgress(phase="waiting", accepted_time="2026-01-15T03:00:00.000Z")
     clock.advance(seconds=1.5)
-    assert service.fan_out_step(session, send.id, 10) is True
+    assert service.start_fan_out(session, send.id, 10) == 3
+    service.fan_out_chunk(session, chunks_to_do(session, send.id)[0])
     sending = service.narrowcast_progress(session, ctx, "nc1")
     assert (sending.phase, sending.success_count, sending.failure_count, sending.target_count,
             sending.completed_time) == ("sending", 10, 0, 25, None)
@@ -415,7 +418,7 @@ def test_style_7d_a_narrowcast_chunk_costs_the_same_statements_for_ten_or_a_thou
     for n, size in enumerate((200, 1000)):
         add_people(session, bot.account.id, [{"gender": "female", "birth_year": 1990}] * size)
         send = _send(session, bot, f"nc{n}", filter={"demographic": demographic}, limit={"max": size // 2})
-        service.fan_out_step(session, send.id, 10)  # the start: count and threshold, then a first chunk
+        service.start_fan_out(session, send.id, size // 4)  # the start: count, threshold and chunks
         seen: list[str] = []
 
         def count(_conn, _cursor, statement, *_args, seen=seen) -> None:  # type: ignore[no-untyped-def]
@@ -424,7 +427,7 @@ def test_style_7d_a_narrowcast_chunk_costs_the_same_statements_for_ten_or_a_thou
         engine = session.get_bind().engine
         event.listen(engine, "before_cursor_execute", count)
         try:
-            service.fan_out_step(session, send.id, size // 4)
+            service.fan_out_chunk(session, chunks_to_do(session, send.id)[0])
         finally:
             event.remove(engine, "before_cursor_execute", count)
         counts.append(len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]))

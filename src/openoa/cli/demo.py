@@ -68,4 +68,8 @@ def _print(result: DemoOut, users: int, seconds: float) -> None:
     for login in result.logins:
         out.print(f"  {login.surface}: [bold]{login.email}[/bold] / [bold]{login.password}[/bold]  "
                   f"({login.who})  {login.url}")
+    bot = result.bot
+    out.print(f"\n[bold]Messaging API[/bold] of {bot.basic_id} (for line-bot-sdk; --json prints it too)")
+    out.print(f"  channel ID {bot.channel_id}, channel secret {bot.channel_secret}")
+    out.print(f"  {bot.token_kind} channel access token: {bot.channel_access_token}")
     out.print(f"\n{result.people:,} Chat-app people in the database.")

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    insert,
     select,
     union_all,
     update,
@@ -171,6 +172,16 @@ def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, 
     session.flush()
     on_commit(session, _wake.set)
     return row
+
+
+def enqueue_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> None:
+    """Add one job per payload in the caller's transaction, in one statement; run in that order."""
+    if not payloads:
+        return
+    now = clock.now()
+    session.execute(insert(Job), [{"name": name, "payload": payload, "state": QUEUED, "run_at": now, "attempts": 0,
+                                   "max_attempts": 10, "created_at": now} for payload in payloads])
+    on_commit(session, _wake.set)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,12 @@ from openoa.core.db import on_commit
 QUEUE_SIZE = 100
 
 
+_PERSON = "person:"
+
+
 def person_topic(user_id: int) -> str:
     """The topic a Chat-app person's open connections listen on."""
-    return f"person:{user_id}"
+    return f"{_PERSON}{user_id}"
 
 
 @dataclass(eq=False)
@@ -85,6 +88,16 @@ class Hub:
             subscription.loop.call_soon_threadsafe(_offer, subscription.queue, notice)
         return len(targets)
 
+    def publish_to_people_in(self, after_user_id: int, upto_user_id: int, notice: dict[str, Any]) -> int:
+        """Offer ``notice`` to the online people with a user id in (after, upto]: a fan-out chunk
+        names its range rather than its 10,000 people, and only those online are looked at. Someone
+        in the range it skipped fetches and finds nothing new, which a notice allows."""
+        with self._lock:
+            online = list(self._topics)
+        wanted = [topic for topic in online if topic.startswith(_PERSON)
+                  and after_user_id < int(topic[len(_PERSON):]) <= upto_user_id]
+        return self.publish_many(wanted, notice) if wanted else 0
+
     def publish(self, topic: str, notice: dict[str, Any]) -> int:
         """Offer ``notice`` to the listeners of one topic."""
         return self.publish_many((topic,), notice)
@@ -98,3 +111,9 @@ def publish_after_commit(session: Session, topics: Iterable[str], notice: dict[s
     chosen = set(topics)
     if chosen:
         on_commit(session, lambda: hub.publish_many(chosen, notice))
+
+
+def publish_people_after_commit(session: Session, after_user_id: int, upto_user_id: int,
+                                notice: dict[str, Any]) -> None:
+    """Tell the online people with a user id in (after, upto] once ``session`` has committed."""
+    on_commit(session, lambda: hub.publish_to_people_in(after_user_id, upto_user_id, notice))

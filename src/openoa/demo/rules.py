@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from openoa.billing.rules import MAX_ADDITIONAL_LIMIT_CEILING
+
 DEFAULT_USERS = 300
 MAX_USERS = 1_000_000
 # 50,000 rows per statement keeps memory flat and the progress bar moving (BENCHMARKS.md).
@@ -44,6 +46,17 @@ FREE_PATH_WEIGHTS: tuple[tuple[str | None, int], ...] = (
     ("qr", 30), ("poster", 16), ("search", 14), ("url", 12), ("share", 10), ("profile", 8),
     ("button", 6), ("ad", 4),
 )
+
+
+# The big account may send to every friend this many times a month (benchmarks send it a few
+# broadcasts in a row); within the platform's largest ceiling.
+SENDS_PER_MONTH = 10
+LARGEST_LIMIT = MAX_ADDITIONAL_LIMIT_CEILING
+
+
+def additional_limit(users: int) -> int:
+    """The Pro demo account's additional-message limit: room for SENDS_PER_MONTH sends to everyone."""
+    return min(LARGEST_LIMIT, max(100_000, SENDS_PER_MONTH * users))
 
 
 def users_problem(users: int) -> str | None:

@@ -25,8 +25,19 @@ class DemoAccount(BaseModel):
     target_reach: int
 
 
+class DemoBot(BaseModel):
+    """The big (Pro) account's Messaging API credentials, for a line-bot-sdk client."""
+
+    basic_id: str
+    channel_id: str
+    channel_secret: str
+    channel_access_token: str
+    token_kind: str  # "long-lived" on the first run; a repeat mints a 30-day "short-lived" one
+
+
 class DemoOut(BaseModel):
     created: bool  # False when the demo data was already there and nothing was written
     people: int  # every Chat-app person in the database
     accounts: list[DemoAccount]
     logins: list[DemoLogin]
+    bot: DemoBot

@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 from openoa.accounts import service as accounts
 from openoa.accounts.models import BusinessId, OfficialAccount
 from openoa.accounts.rules import Badge, Package, Role
+from openoa.billing import service as billing
+from openoa.channels import service as channels
+from openoa.channels.rules import GRANT_TYPE
 from openoa.core import clock
-from openoa.core.access import Actor, BusinessActor, PersonActor, SystemActor
+from openoa.core.access import Actor, BusinessActor, PersonActor, StaffActor, SystemActor
 from openoa.core.errors import Invalid, NotAllowed
 from openoa.core.settings import get_settings
 from openoa.demo import queries, rules
-from openoa.demo.schemas import DemoAccount, DemoLogin, DemoOut
+from openoa.demo.schemas import DemoAccount, DemoBot, DemoLogin, DemoOut
 from openoa.friends import queries as friend_queries
 from openoa.friends import service as friends
 from openoa.trust import service as trust
@@ -45,13 +48,18 @@ def create_demo(session: Session, actor: Actor, *, users: int = rules.DEFAULT_US
     check_size(users)
     admin = session.scalar(select(BusinessId).where(BusinessId.email == rules.ADMIN_EMAIL))
     if admin is not None:
-        return _summary(session, admin, created=False)
-    admin, pro, free = _logins_and_accounts(session)
+        return _summary(session, admin, created=False, token=None)
+    admin, pro, free, staff_id = _logins_and_accounts(session)
     _people(session, users, pro, free, on_progress)
-    return _summary(session, admin, created=True)
+    # Staff raise the ceiling and the admin the limit, as they would for a brand this big.
+    limit = rules.additional_limit(users)
+    billing.set_limit_ceiling(session, StaffActor(staff_id), pro.id, limit)
+    billing.set_additional_limit(session, BusinessActor(admin.id), pro.id, limit)
+    token = channels.issue_long_lived_token(session, BusinessActor(admin.id), pro.id).access_token
+    return _summary(session, admin, created=True, token=(token, "long-lived"))
 
 
-def _logins_and_accounts(session: Session) -> tuple[BusinessId, OfficialAccount, OfficialAccount]:
+def _logins_and_accounts(session: Session) -> tuple[BusinessId, OfficialAccount, OfficialAccount, int]:
     admin = accounts.sign_up(session, email=rules.ADMIN_EMAIL, password=rules.PASSWORD, display_name="Demo Admin")
     operator = accounts.sign_up(session, email=rules.OPERATOR_EMAIL, password=rules.PASSWORD,
                                 display_name="Demo Operator")
@@ -63,8 +71,8 @@ def _logins_and_accounts(session: Session) -> tuple[BusinessId, OfficialAccount,
         # Members join only through an invitation link (R-ACC-04); the token is the link's last part.
         _, link = accounts.invite_member(session, BusinessActor(admin.id), account.id, role=Role.OPERATOR)
         accounts.accept_invitation(session, BusinessActor(operator.id), link.rsplit("/", 1)[-1])
-    trust.create_staff(session, SystemActor(), email=rules.STAFF_EMAIL, password=rules.PASSWORD,
-                       display_name="Demo Staff")
+    staff = trust.create_staff(session, SystemActor(), email=rules.STAFF_EMAIL, password=rules.PASSWORD,
+                               display_name="Demo Staff")
     person = users_service.sign_up(session, email=rules.PERSON_EMAIL, password=rules.PASSWORD,
                                    display_name="Somchai")
     users_service.update_profile(session, PersonActor(person.id), status_message="Coffee first, then noodles.",
@@ -76,7 +84,7 @@ def _logins_and_accounts(session: Session) -> tuple[BusinessId, OfficialAccount,
                                     applicant_email=rules.ADMIN_EMAIL, business_name="Baan Noodles Co., Ltd.",
                                     website="https://example.com")
     session.flush()
-    return admin, pro, free
+    return admin, pro, free, staff.id
 
 
 def _people(session: Session, users: int, pro: OfficialAccount, free: OfficialAccount,
@@ -99,7 +107,7 @@ def _people(session: Session, users: int, pro: OfficialAccount, free: OfficialAc
     session.flush()
 
 
-def _summary(session: Session, admin: BusinessId, *, created: bool) -> DemoOut:
+def _summary(session: Session, admin: BusinessId, *, created: bool, token: tuple[str, str] | None) -> DemoOut:
     base = get_settings().base_url
     demo_accounts = session.scalars(select(OfficialAccount).where(OfficialAccount.created_by == admin.id)
                                     .order_by(OfficialAccount.id).limit(2)).all()
@@ -122,4 +130,12 @@ def _summary(session: Session, admin: BusinessId, *, created: bool) -> DemoOut:
                   password=rules.PASSWORD, who="A person who follows Siam Coffee"),
     ]
     people = int(session.scalar(select(func.count()).select_from(User)) or 0)
-    return DemoOut(created=created, people=people, accounts=out, logins=logins)
+    pro = demo_accounts[0]
+    channel = channels.channel_of(session, pro.id)
+    if token is None:
+        # A repeat must not revoke the long-lived token bots already use: a 30-day one beside it.
+        token = (channels.issue_short_lived_token(session, grant_type=GRANT_TYPE, client_id=channel.channel_id,
+                                                  client_secret=channel.channel_secret).access_token, "short-lived")
+    bot = DemoBot(basic_id=pro.basic_id, channel_id=channel.channel_id, channel_secret=channel.channel_secret,
+                  channel_access_token=token[0], token_kind=token[1])
+    return DemoOut(created=created, people=people, accounts=out, logins=logins, bot=bot)

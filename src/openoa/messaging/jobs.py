@@ -1,7 +1,9 @@
-"""The ``messaging.fan_out`` job: a broadcast's delivery rows, one chunk per unit of work.
+"""The fan-out jobs of a broadcast or narrowcast: ``messaging.fan_out`` starts the send (fixes its
+targets and cuts it into chunks) and queues one ``messaging.fan_out_chunk`` per chunk.
 
-Each chunk commits its rows, the usage they settle and the send's checkpoint together, so a
-worker killed at any point resumes from the last committed chunk and writes no one twice.
+Each chunk commits its rows, the usage they settle, its checkpoint and the send's progress
+together, so a worker killed at any point leaves whole chunks done or not done, and workers
+(one process's loops or several processes on PostgreSQL) share one send's chunks.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ from openoa.messaging import service
 
 @job(service.FAN_OUT_JOB)
 def fan_out(db: Database, *, send_id: int, chunk_size: int = service.CHUNK_SIZE) -> None:
-    """Deliver send ``send_id`` to every reachable friend up to its fixed bound, chunk by chunk."""
-    more = True
-    while more:
-        with db.scope() as session:
-            more = service.fan_out_step(session, send_id, chunk_size)
+    """Start send ``send_id``: its targets, its random pick and its chunks, each queued as a job."""
+    with db.scope() as session:
+        service.start_fan_out(session, send_id, chunk_size)
+
+
+@job(service.FAN_OUT_CHUNK_JOB)
+def fan_out_chunk(db: Database, *, chunk_id: int) -> None:
+    """Deliver one chunk of a send to its reachable friends (a replay writes nothing)."""
+    with db.scope() as session:
+        service.fan_out_chunk(session, chunk_id)

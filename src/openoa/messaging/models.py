@@ -1,6 +1,6 @@
 """Sends (one request to deliver messages: its messages, recipients, progress and whether it is
-counted), the delivery rows fan-out writes (one per send and person) and the counted usage of
-each account per billing month."""
+counted), the slices a broadcast or narrowcast fans out in, and the delivery rows fan-out writes
+(one per send and person)."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ class Send(Base):
     status: Mapped[str] = mapped_column(String(12), default=WAITING)
     target_count: Mapped[int] = mapped_column(Integer, default=0)
     success_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Fan-out checkpoint: the last internal user id covered, and the highest one this send may
-    # reach (fixed at acceptance, so friends added later are not picked up by a resumed job).
-    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The highest internal user id this send may reach (fixed at acceptance, so friends added
+    # later are not picked up by a resumed fan-out), and how many of its chunks are not done.
     upper_user_id: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_left: Mapped[int] = mapped_column(Integer, default=0)
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Narrowcast's random pick (limit.max, upToRemainingQuota): at most ``max_recipients``
@@ -66,15 +66,36 @@ class Send(Base):
     )
 
 
+class SendChunk(Base):
+    """One slice of a broadcast's or narrowcast's fan-out: its friends with internal user ids in
+    (after_user_id, upto_user_id]. ``done`` is the checkpoint: it turns true in the transaction
+    that writes the slice's delivery rows (STYLE 7c), so workers can share one send's slices."""
+
+    __tablename__ = "send_chunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    after_user_id: Mapped[int] = mapped_column(Integer)
+    upto_user_id: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("send_id", "after_user_id"),)
+
+
 class Delivery(Base):
-    """A send reaching one person; unique per (send, user) so a replayed chunk writes nothing."""
+    """A send reaching one person; unique per (send, user) so a replayed chunk writes nothing.
+
+    No foreign keys: fan-out writes a million of these per broadcast, and PostgreSQL checks each
+    key row by row (the send's alone doubled B1). They are written only from friendships, and
+    sends, accounts and people are never deleted; whoever adds deleting them deletes these too.
+    """
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("official_accounts.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    send_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     # (account, user, id) is the Chat-app inbox's page of one conversation.

@@ -4,7 +4,8 @@ chunk that writes their delivery rows (INSERT … SELECT, never a loop per recip
 A narrowcast's recipient tree and demographic filter compile to one WHERE clause on
 ``friendships`` joined with ``users`` (narrowcast_targeting); its ``limit.max`` is a random pick
 by a per-send bijective hash of the user id, cut at a threshold fixed when delivery starts
-(pick_threshold), so every chunk keeps the keyset walk in user-id order."""
+(pick_threshold), so a chunk decides who it writes from its own range alone and chunks can run in
+any order, on any worker."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
     Select,
     and_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -26,7 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.sql.dml import ReturningInsert, Update
+from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from openoa.accounts.models import OfficialAccount
@@ -35,7 +38,7 @@ from openoa.chat.models import Conversation
 from openoa.core.prepared import InsertRows, Prepared
 from openoa.friends.models import Friendship, ScopedUserId
 from openoa.messaging import rules
-from openoa.messaging.models import SENDING, WAITING, Delivery, Send
+from openoa.messaging.models import SENDING, SUCCEEDED, WAITING, Delivery, Send, SendChunk
 from openoa.users.models import User
 
 
@@ -182,8 +185,8 @@ ACCOUNT_TERMS_LOCKED = Prepared(_TERMS.with_for_update())
 Read the use after it (QUOTA_USED), never in the same statement: that one's snapshot predates the lock."""
 
 _SEND_COLUMNS = ("account_id", "kind", "counted", "request_id", "retry_key", "messages", "sent_messages",
-                 "notification_disabled", "recipients", "status", "target_count", "success_count", "cursor",
-                 "upper_user_id", "accepted_at", "completed_at")
+                 "notification_disabled", "recipients", "status", "target_count", "success_count",
+                 "upper_user_id", "chunks_left", "accepted_at", "completed_at")
 INSERT_SEND = Prepared(insert(Send).values({name: bindparam(name, type_=Send.__table__.c[name].type)
                                             for name in _SEND_COLUMNS}).returning(Send.id))
 """One send row from its columns (every name of ``_SEND_COLUMNS``); returns its id."""
@@ -219,34 +222,59 @@ def highest_friend(account_id: int) -> Select[Any]:
     return select(func.max(Friendship.user_id)).where(Friendship.account_id == account_id)
 
 
-def fan_out_chunk(send_id: int, account_id: int, after_user_id: int, upper_user_id: int, limit: int, *,
-                  now: datetime, user_ids: Sequence[int] | None = None,
-                  targeting: Sequence[ColumnElement[bool]] = (),
-                  pick: tuple[int, int] | None = None) -> ReturningInsert[Any]:
-    """Delivery rows for the next ``limit`` reachable people in (after, upper], in user-id order,
-    narrowed by ``targeting`` and by the random pick ``(seed, threshold)``; returns the user ids
-    it wrote.
+def chunk_bound(account_id: int, after_user_id: int, upper_user_id: int, size: int) -> Select[Any]:
+    """The user id ``size`` unblocked friends past ``after_user_id`` (at most ``upper_user_id``):
+    where a fan-out chunk ends. None when fewer remain. An index-only walk of
+    ix_friendships_account_blocked_user, cheaper than numbering every friend at once."""
+    return (select(Friendship.user_id)
+            .where(Friendship.account_id == account_id, Friendship.blocked.is_(False),
+                   Friendship.user_id > after_user_id, Friendship.user_id <= upper_user_id)
+            .order_by(Friendship.user_id).limit(1).offset(size - 1))
 
-    People who already have a row for this send are skipped, so replaying a chunk writes nothing
-    twice and the next call always picks up where the rows end.
+
+def fan_out_rows(send_id: int, account_id: int, after_user_id: int, upto_user_id: int, *, now: datetime,
+                 targeting: Sequence[ColumnElement[bool]] = (), pick: tuple[int, int] | None = None) -> Insert:
+    """Delivery rows for every reachable friend with a user id in (after, upto], narrowed by
+    ``targeting`` and by the random pick ``(seed, threshold)``: one INSERT … SELECT, no ordering,
+    no limit and nothing read back (its rowcount is the count), as close to a bare INSERT … SELECT
+    as the rules allow (B1).
+
+    The chunk's row ``done`` flag keeps it from running twice; the unique (send_id, user_id) would
+    refuse a second run rather than skip it, since skipping costs PostgreSQL twice the insert.
     """
-    already = exists().where(and_(Delivery.send_id == send_id, Delivery.user_id == Friendship.user_id))
     picked = [] if pick is None else [pick_order(pick[0]) <= pick[1]]
     chosen = (select(literal(send_id), literal(account_id), Friendship.user_id, literal(now, Delivery.created_at.type))
               .select_from(Friendship).join(User, User.id == Friendship.user_id)
-              .where(*_reachable(account_id, user_ids), Friendship.user_id > after_user_id,
-                     Friendship.user_id <= upper_user_id, ~already, *targeting, *picked)
-              .order_by(Friendship.user_id).limit(limit))
-    # RETURNING, not rowcount: PostgreSQL drivers do not all report rowcount for INSERT … SELECT.
-    return (insert(Delivery).from_select(["send_id", "account_id", "user_id", "created_at"], chosen)
-            .returning(Delivery.user_id))
+              .where(*_reachable(account_id, None), Friendship.user_id > after_user_id,
+                     Friendship.user_id <= upto_user_id,
+                     # The same range on users: PostgreSQL does not carry a range across the join
+                     # and otherwise scans every person for each chunk (10k friends: 266 ms, not 12).
+                     User.id > after_user_id, User.id <= upto_user_id, *targeting, *picked))
+    return insert(Delivery).from_select(["send_id", "account_id", "user_id", "created_at"], chosen)
 
 
 def end_loading(send_id: int, account_id: int, after_user_id: int, upto_user_id: int) -> Update:
     """Stop the loading animation in the chats a fan-out chunk just reached (user ids in (after, upto])."""
-    reached = select(Delivery.user_id).where(Delivery.send_id == send_id, Delivery.user_id > after_user_id,
-                                             Delivery.user_id <= upto_user_id)
+    reached = exists().where(Delivery.send_id == send_id, Delivery.user_id == Conversation.user_id)
     return (update(Conversation)
             .where(Conversation.account_id == account_id, Conversation.loading_until.is_not(None),
-                   Conversation.user_id.in_(reached))
+                   Conversation.user_id > after_user_id, Conversation.user_id <= upto_user_id, reached)
             .values(loading_until=None))
+
+
+_chunks = SendChunk.__table__
+CLAIM_CHUNK = (update(_chunks).where(_chunks.c.id == bindparam("chunk_id"), _chunks.c.done.is_(False))
+               .values(done=True).returning(_chunks.c.send_id, _chunks.c.after_user_id, _chunks.c.upto_user_id))
+"""Mark chunk ``chunk_id`` done unless it is; returns (send_id, after, upto) when this call did. Its
+row lock keeps a second worker out of the chunk until the first commits (then it finds it done)."""
+
+_sends = Send.__table__
+_LAST_CHUNK = _sends.c.chunks_left <= 1
+CHUNK_DONE = (update(_sends).where(_sends.c.id == bindparam("b_send_id"))
+              .values(success_count=_sends.c.success_count + bindparam("b_written", type_=Integer()),
+                      chunks_left=_sends.c.chunks_left - 1,
+                      status=case((_LAST_CHUNK, literal(SUCCEEDED)), else_=_sends.c.status),
+                      completed_at=case((_LAST_CHUNK, bindparam("b_now", type_=_sends.c.completed_at.type)),
+                                        else_=_sends.c.completed_at)))
+"""A chunk of send ``b_send_id`` wrote ``b_written`` rows: add them to its progress; the last chunk
+marks the send succeeded at ``b_now``. Arithmetic in SQL, so workers sharing a send lose no count."""

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,9 @@ from openoa.billing.models import MessageUsage
 from openoa.channels.schemas import BotContext
 from openoa.core import clock, ids
 from openoa.core.errors import DomainError, FieldError, Invalid, NotAllowed, NotFound
-from openoa.core.jobs import enqueue
+from openoa.core.jobs import enqueue, enqueue_many
 from openoa.core.prepared import Prepared
-from openoa.core.pubsub import person_topic, publish_after_commit
+from openoa.core.pubsub import person_topic, publish_after_commit, publish_people_after_commit
 from openoa.groups import service as groups
 from openoa.messaging import queries, rules
 from openoa.messaging.models import (
@@ -37,6 +37,7 @@ from openoa.messaging.models import (
     WAITING,
     Delivery,
     Send,
+    SendChunk,
 )
 from openoa.messaging.schemas import (
     NarrowcastTargeting,
@@ -48,6 +49,7 @@ from openoa.messaging.schemas import (
 from openoa.webhooks.service import consume_reply_token
 
 FAN_OUT_JOB = "messaging.fan_out"
+FAN_OUT_CHUNK_JOB = "messaging.fan_out_chunk"
 CHUNK_SIZE = 10_000
 RETRY_KEY_HOURS = 24
 USER_ID = re.compile(r"U[0-9a-f]{32}")
@@ -167,30 +169,25 @@ def _sent_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _accept(session: Session, bot: BotContext, *, kind: str, request_id: str, raw_messages: Any,
-            notification_disabled: bool, user_ids: list[int] | None, retry_key: str | None) -> Send:
-    """Store a send after checking its messages and its quota; nothing is written when refused."""
-    messages = [message_json(m) for m in parse_messages(raw_messages)]
+def broadcast(session: Session, bot: BotContext, *, request_id: str, messages: Any,
+              notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
+    """Send to every reachable friend (counted): accepted now, refused whole when they do not fit
+    (R-MSG-05), fanned out by the ``messaging.fan_out`` job. Nothing is stored when refused."""
+    parsed = [message_json(m) for m in parse_messages(messages)]
     _check_retry_key(session, bot.account_id, retry_key)
-    counted = billing.is_counted(kind)
     # Counted acceptances of one account take turns (PostgreSQL row lock), so two requests
     # cannot both fit in the same remaining quota.
-    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=counted, populate_existing=True)
-    if user_ids is None:
-        upper = session.scalar(queries.highest_friend(account.id)) or 0
-    else:
-        upper = max(user_ids, default=0)
-    target = int(session.scalar(queries.reachable_count(account.id, user_ids)) or 0)
-    used = _quota_used(session, account) if counted and target else 0
-    if counted and target:
-        _refuse_unless_fits(account, clock.now(), used, target)
-    send = Send(account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
-                messages=messages, sent_messages=_sent_messages(messages),
-                notification_disabled=notification_disabled,
-                recipients={"all": True} if user_ids is None else {"user_ids": user_ids},
-                status=WAITING, target_count=target, success_count=0, cursor=0, upper_user_id=upper,
-                accepted_at=clock.now())
-    return _store(session, send)
+    account = session.get_one(OfficialAccount, bot.account_id, with_for_update=True, populate_existing=True)
+    target = int(session.scalar(queries.reachable_count(account.id)) or 0)
+    if target:
+        _refuse_unless_fits(account, clock.now(), _quota_used(session, account), target)
+    send = _store(session, Send(
+        account_id=account.id, kind="broadcast", counted=True, request_id=request_id, retry_key=retry_key,
+        messages=parsed, sent_messages=_sent_messages(parsed), notification_disabled=notification_disabled,
+        recipients={"all": True}, status=WAITING, target_count=target, success_count=0,
+        upper_user_id=session.scalar(queries.highest_friend(account.id)) or 0, accepted_at=clock.now()))
+    enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
+    return Accepted(send.request_id)
 
 
 def _store(session: Session, send: Send) -> Send:
@@ -235,7 +232,7 @@ def _send_to_named(session: Session, bot: BotContext, *, kind: str, request_id: 
            "retry_key": retry_key, "messages": messages, "sent_messages": sent,
            "notification_disabled": notification_disabled, "recipients": {"user_ids": user_ids},
            "status": SUCCEEDED, "target_count": reached, "success_count": reached,
-           "cursor": max(user_ids, default=0), "upper_user_id": max(user_ids, default=0), "accepted_at": now,
+           "upper_user_id": max(user_ids, default=0), "chunks_left": 0, "accepted_at": now,
            "completed_at": now}
     if retry_key is None:  # nothing can collide on a NULL key: no savepoint round trips
         send_id = queries.INSERT_SEND.scalar(session, **row)
@@ -279,7 +276,7 @@ def _to_group(session: Session, bot: BotContext, *, kind: str, request_id: str, 
         account_id=account.id, kind=kind, counted=counted, request_id=request_id, retry_key=retry_key,
         messages=messages, sent_messages=sent or _sent_messages(messages), notification_disabled=notification_disabled,
         recipients={"chat_id": chat_id}, status=SUCCEEDED, target_count=members, success_count=members,
-        cursor=0, upper_user_id=0, accepted_at=now, completed_at=now))
+        upper_user_id=0, accepted_at=now, completed_at=now))
     if counted and members:
         _count_usage(session, account, members)
     return Accepted(send.request_id, send.sent_messages)
@@ -312,15 +309,6 @@ def multicast(session: Session, bot: BotContext, *, request_id: str, to: list[st
                                   "account_id": bot.account_id, "provider_id": bot.provider_id,
                                   "scoped_ids": sorted(set(to))})
     return Accepted(accepted.request_id)
-
-
-def broadcast(session: Session, bot: BotContext, *, request_id: str, messages: Any,
-              notification_disabled: bool = False, retry_key: str | None = None) -> Accepted:
-    """Send to every reachable friend: accepted now, fanned out by the ``messaging.fan_out`` job."""
-    send = _accept(session, bot, kind="broadcast", request_id=request_id, raw_messages=messages,
-                   notification_disabled=notification_disabled, user_ids=None, retry_key=retry_key)
-    enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
-    return Accepted(send.request_id)
 
 
 def _resolved_recipient(session: Session, bot: BotContext, targeting: NarrowcastTargeting) -> dict[str, Any] | None:
@@ -385,7 +373,7 @@ def narrowcast(session: Session, bot: BotContext, *, request_id: str, messages: 
     send = Send(account_id=account.id, kind=NARROWCAST, counted=True, request_id=request_id, retry_key=retry_key,
                 messages=parsed, sent_messages=_sent_messages(parsed), notification_disabled=notification_disabled,
                 recipients={"narrowcast": spec}, status=WAITING, target_count=reservation, success_count=0,
-                cursor=0, upper_user_id=upper, accepted_at=now,
+                upper_user_id=upper, accepted_at=now,
                 max_recipients=rules.narrowcast_cap(limits.max, limits.up_to_remaining_quota, remaining),
                 seed=secrets.randbelow(rules.PICK_MODULUS), error_code=error_code)
     _store(session, send)
@@ -414,7 +402,7 @@ def broadcast_to_friends(session: Session, account_id: int, *, kind: str, reques
     send = Send(account_id=account.id, kind=kind, counted=billing.is_counted(kind), request_id=request_id,
                 retry_key=None, messages=messages, sent_messages=_sent_messages(messages), notification_disabled=False,
                 recipients={"narrowcast": spec}, status=WAITING, target_count=reservation, success_count=0,
-                cursor=0, upper_user_id=session.scalar(queries.highest_friend(account.id)) or 0, accepted_at=now,
+                upper_user_id=session.scalar(queries.highest_friend(account.id)) or 0, accepted_at=now,
                 max_recipients=reservation, seed=secrets.randbelow(rules.PICK_MODULUS))
     _store(session, send)
     enqueue(session, FAN_OUT_JOB, {"send_id": send.id})
@@ -457,81 +445,97 @@ def _count_usage(session: Session, account: AccountTerms, amount: int, at: datet
         queries.ADD_USAGE.scalar(session, **values)
 
 
-def fan_out_chunk(session: Session, send: Send, limit: int = CHUNK_SIZE) -> bool:
-    """Write the next chunk of ``send``'s delivery rows; True while more may remain.
-
-    The rows, the counted usage they settle and the checkpoint all move in the caller's
-    transaction, so a crash leaves either all three or none (STYLE 7c).
-    """
-    if send.status in (SUCCEEDED, FAILED):
-        return False
-    user_ids = send.recipients.get("user_ids")
+def start_fan_out(session: Session, send_id: int, chunk_size: int = CHUNK_SIZE) -> int:
+    """Fix what a broadcast or narrowcast delivers as it starts, once: its target count, its random
+    pick and the chunks it is written in, each queued as a job workers may share; or its failure
+    (errorCode 5 decided at acceptance; 2 under the privacy floor). Returns the chunks made."""
+    send = session.get(Send, send_id, with_for_update=True, populate_existing=True)
+    if send is None or send.status != WAITING:
+        return 0  # started already: this is a replay
     spec = send.recipients.get("narrowcast")
     targeting = [] if spec is None else queries.narrowcast_targeting(spec, as_of=send.accepted_at)
-    if spec is not None and send.status == WAITING and not _start_narrowcast(session, send, targeting):
-        return False
-    pick = None if send.pick_threshold is None or send.seed is None else (send.seed, send.pick_threshold)
-    written: list[int] = list(session.scalars(queries.fan_out_chunk(
-        send.id, send.account_id, send.cursor, send.upper_user_id, limit, now=clock.now(), user_ids=user_ids,
-        targeting=targeting, pick=pick)))
-    inserted = len(written)
-    if inserted and send.counted:
-        # Charged to the month the send was accepted in (and checked against), even when a chunk
-        # goes out after midnight on the 1st.
-        _count_usage(session, _account(session, send.account_id), inserted, at=send.accepted_at)
-    if inserted:
-        # A bot's message ends the loading animation it showed these people (LINE).
-        session.execute(queries.end_loading(send.id, send.account_id, send.cursor, max(written)),
-                        execution_options={"synchronize_session": False})
-    # Rows are written in user-id order with no one skipped, so the highest written is the checkpoint.
-    send.cursor = max(written, default=send.cursor)
-    send.success_count += inserted
-    # Online Chat-app connections of the people just reached fetch once this chunk is safe.
-    publish_after_commit(session, map(person_topic, written), {"type": "messages", "accountId": send.account_id})
-    more = inserted >= limit
-    if more:
-        send.status = SENDING
-    else:
-        send.status = SUCCEEDED
-        send.completed_at = clock.now()
+    if send.error_code is not None:
+        _fail(session, send, send.error_code)
+        return 0
+    qualified = int(session.scalar(queries.reachable_count(
+        send.account_id, targeting=targeting, upper_user_id=send.upper_user_id)) or 0)
+    cap = send.max_recipients
+    send.target_count = qualified if cap is None else min(qualified, cap)
+    if spec is not None and spec.get("attributes") and send.target_count < rules.NARROWCAST_MIN_RECIPIENTS:
+        _fail(session, send, rules.NOT_ENOUGH_RECIPIENTS)
+        return 0
+    if cap is not None and qualified > cap and send.seed is not None:
+        # No one's hash is negative, so a threshold of -1 picks no one (nothing left in the quota).
+        send.pick_threshold = -1 if cap == 0 else session.scalar(queries.pick_threshold(
+            send.account_id, send.upper_user_id, targeting, send.seed, cap))
+    bounds = _chunk_bounds(session, send, chunk_size) if send.target_count else []
+    send.chunks_left = len(bounds)
+    if not bounds:
+        send.status, send.completed_at = SUCCEEDED, clock.now()
+        session.flush()
+        return 0
+    session.execute(insert(SendChunk), [{"send_id": send.id, "after_user_id": after, "upto_user_id": upto,
+                                         "done": False} for after, upto in bounds])
+    chunk_ids = session.scalars(select(SendChunk.id).where(SendChunk.send_id == send.id).order_by(SendChunk.id))
+    enqueue_many(session, FAN_OUT_CHUNK_JOB, [{"chunk_id": chunk_id} for chunk_id in chunk_ids])
+    send.status = SENDING
     session.flush()
-    return more
+    return len(bounds)
+
+
+def _chunk_bounds(session: Session, send: Send, size: int) -> list[tuple[int, int]]:
+    """(after, upto] user-id ranges of about ``size`` unblocked friends each, covering every friend
+    up to the send's bound: one index walk per chunk."""
+    bounds, after = [], 0
+    while after < send.upper_user_id:
+        upto = session.scalar(queries.chunk_bound(send.account_id, after, send.upper_user_id, size))
+        upto = send.upper_user_id if upto is None else upto
+        bounds.append((after, upto))
+        after = upto
+    return bounds
+
+
+def fan_out_chunk(session: Session, chunk_id: int) -> int:
+    """Write one chunk's delivery rows (set-based), the counted usage they settle, its checkpoint
+    and the send's progress, all in the caller's transaction (STYLE 7c): a crash keeps all or none.
+    A chunk already done writes nothing. Returns the rows written. A fixed number of statements."""
+    chunk = session.execute(queries.CLAIM_CHUNK, {"chunk_id": chunk_id}).first()
+    if chunk is None:
+        return 0  # done already, by this worker before it died or by another
+    send_id, after, upto = chunk
+    send, timezone = session.execute(select(Send, OfficialAccount.timezone).join(
+        OfficialAccount, OfficialAccount.id == Send.account_id).where(Send.id == send_id)).one()
+    spec = send.recipients.get("narrowcast")
+    targeting = [] if spec is None else queries.narrowcast_targeting(spec, as_of=send.accepted_at)
+    pick = None if send.pick_threshold is None or send.seed is None else (send.seed, send.pick_threshold)
+    written = session.execute(queries.fan_out_rows(send.id, send.account_id, after, upto, now=clock.now(),
+                                                   targeting=targeting, pick=pick)).rowcount or 0
+    if written:
+        if send.counted:
+            # Charged to the month the send was accepted in (and checked against), even when a
+            # chunk goes out after midnight on the 1st.
+            _count_usage(session, _Terms(send.account_id, timezone), written, at=send.accepted_at)
+        # A bot's message ends the loading animation it showed these people (LINE).
+        session.execute(queries.end_loading(send.id, send.account_id, after, upto),
+                        execution_options={"synchronize_session": False})
+        # Online Chat-app connections of people in the chunk fetch once its rows are safe.
+        publish_people_after_commit(session, after, upto, {"type": "messages", "accountId": send.account_id})
+    # In SQL, not on the loaded row: workers sharing the send add their chunks concurrently.
+    session.execute(queries.CHUNK_DONE, {"b_send_id": send.id, "b_written": written, "b_now": clock.now()})
+    session.expire(send, ["success_count", "chunks_left", "status", "completed_at"])
+    return written
+
+
+@dataclass(frozen=True)
+class _Terms:
+    id: int
+    timezone: str
 
 
 def _fail(session: Session, send: Send, error_code: int) -> None:
     send.status, send.completed_at = FAILED, clock.now()
     send.error_code, send.failed_description = error_code, rules.FAILED_DESCRIPTIONS[error_code]
     session.flush()
-
-
-def _start_narrowcast(session: Session, send: Send, targeting: list[ColumnElement[bool]]) -> bool:
-    """Fix what a narrowcast delivers as it starts (once, before its first chunk): its target
-    count and random pick, or its failure (errorCode 5 decided at acceptance; 2 under the
-    privacy floor). False when it failed. A constant number of statements, whatever the size."""
-    if send.error_code is not None:
-        _fail(session, send, send.error_code)
-        return False
-    qualified = int(session.scalar(queries.reachable_count(
-        send.account_id, targeting=targeting, upper_user_id=send.upper_user_id)) or 0)
-    cap = send.max_recipients
-    send.target_count = qualified if cap is None else min(qualified, cap)
-    if send.recipients["narrowcast"].get("attributes") and send.target_count < rules.NARROWCAST_MIN_RECIPIENTS:
-        _fail(session, send, rules.NOT_ENOUGH_RECIPIENTS)
-        return False
-    if cap is not None and qualified > cap and send.seed is not None:
-        # No one's hash is negative, so a threshold of -1 picks no one (nothing left in the quota).
-        send.pick_threshold = -1 if cap == 0 else session.scalar(queries.pick_threshold(
-            send.account_id, send.upper_user_id, targeting, send.seed, cap))
-    send.status = SENDING
-    return True
-
-
-def fan_out_step(session: Session, send_id: int, limit: int = CHUNK_SIZE) -> bool:
-    """One chunk of send ``send_id`` (the job's unit of work); True while more may remain."""
-    send = session.get(Send, send_id)
-    if send is None:
-        return False
-    return fan_out_chunk(session, send, limit)
 
 
 # ---------------------------------------------------------------- what a bot reads
