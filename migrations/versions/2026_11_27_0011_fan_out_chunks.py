@@ -1,4 +1,4 @@
-"""fan-out in chunks workers share: send_chunks, sends.chunks_left instead of one cursor, deliveries without foreign keys
+"""fan-out in chunks workers share: send_chunks, sends.chunks_left instead of one cursor, deliveries without foreign keys, an index of the people who left
 
 Revision ID: 0011_fan_out_chunks
 Revises: 0010_billing
@@ -40,6 +40,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sends', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('chunks_left', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
+        batch_op.create_index('ix_users_inactive', ['id'], unique=False,
+                              sqlite_where=sa.text('active IS 0'), postgresql_where=sa.text('active IS false'))
 
     # A send caught mid-fan-out by the upgrade goes on as one chunk from its old checkpoint.
     bind = op.get_bind()
@@ -74,4 +77,6 @@ def downgrade() -> None:
     with op.batch_alter_table('sends', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('cursor', sa.Integer(), server_default='0', nullable=False))
         batch_op.drop_column('chunks_left')
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
+        batch_op.drop_index('ix_users_inactive')
     op.drop_table('send_chunks')

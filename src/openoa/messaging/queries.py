@@ -55,6 +55,14 @@ def reachable_count(account_id: int, user_ids: Sequence[int] | None = None, *,
     """How many people a send to ``user_ids`` (all friends when None), narrowed by ``targeting``
     and bounded by ``upper_user_id``, would reach now."""
     bound = [] if upper_user_id is None else [Friendship.user_id <= upper_user_id]
+    if user_ids is None and not targeting:
+        # Every friend: unblocked friendships counted on their covering index, less the few who
+        # left (ix_users_inactive), a quarter of the time of looking up a million people (B1).
+        unblocked = [Friendship.account_id == account_id, Friendship.blocked.is_(False), *bound]
+        everyone = select(func.count()).where(*unblocked).scalar_subquery()
+        gone = (select(func.count()).where(*unblocked, Friendship.user_id.in_(
+            select(User.id).where(User.active.is_(False)))).scalar_subquery())
+        return select(everyone - gone)
     return (select(func.count()).select_from(Friendship).join(User, User.id == Friendship.user_id)
             .where(*_reachable(account_id, user_ids), *targeting, *bound))
 

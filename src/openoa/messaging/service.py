@@ -50,7 +50,7 @@ from openoa.webhooks.service import consume_reply_token
 
 FAN_OUT_JOB = "messaging.fan_out"
 FAN_OUT_CHUNK_JOB = "messaging.fan_out_chunk"
-CHUNK_SIZE = 10_000
+CHUNK_SIZE = 25_000
 RETRY_KEY_HOURS = 24
 USER_ID = re.compile(r"U[0-9a-f]{32}")
 CHAT_ID = re.compile(r"[UCR][0-9a-f]{32}")
@@ -508,8 +508,10 @@ def fan_out_chunk(session: Session, chunk_id: int) -> int:
     spec = send.recipients.get("narrowcast")
     targeting = [] if spec is None else queries.narrowcast_targeting(spec, as_of=send.accepted_at)
     pick = None if send.pick_threshold is None or send.seed is None else (send.seed, send.pick_threshold)
+    # preserve_rowcount: without it SQLAlchemy hands back -1 for an INSERT on psycopg.
     written = session.execute(queries.fan_out_rows(send.id, send.account_id, after, upto, now=clock.now(),
-                                                   targeting=targeting, pick=pick)).rowcount or 0
+                                                   targeting=targeting, pick=pick),
+                              execution_options={"preserve_rowcount": True}).rowcount
     if written:
         if send.counted:
             # Charged to the month the send was accepted in (and checked against), even when a

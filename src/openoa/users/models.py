@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openoa.core.db import Base, UTCDateTime
@@ -27,3 +27,8 @@ class User(Base):
     os: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The few people who left, so a send's reach is counted from the friendships index alone and
+# those few taken away (messaging.queries.reachable_count), not by looking up every friend.
+Index("ix_users_inactive", User.id, sqlite_where=User.active.is_(False), postgresql_where=User.active.is_(False))
