@@ -158,7 +158,7 @@ def test_under_50_recipients_with_attributes_is_accepted_then_fails_with_error_c
     assert progress.failed_description == rules.FAILED_DESCRIPTIONS[2]
     assert progress.completed_time == "2026-01-15T03:00:02.000Z"
     assert _used(session, bot) == 0
-    assert service.start_fan_out(session, send.id) == 0  # a failed send stays failed
+    assert service.start_fan_out(session, send.id, 100) == 0  # a failed send stays failed
 
 
 def test_under_50_recipients_by_limit_max_with_attributes_fails_too(session: Session, bot: Bot):

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(default=True, description="Run the job worker inside `openoa serve`.")
     worker_poll_seconds: float = 0.5
     job_lease_seconds: float = 60.0
+    fan_out_chunk_size: int = Field(default=25_000, ge=100, le=1_000_000, description="Friends per fan-out chunk "
+                                    "of a broadcast or narrowcast: one transaction, one job any worker may take.")
     job_retention_days: int = Field(default=14, ge=1, description="Done and failed jobs are deleted after this.")
     webhook_event_retention_days: int = Field(default=30, ge=1, description="Webhook events and their "
                                               "delivery log are deleted after this.")

@@ -12,6 +12,7 @@ import traceback
 
 from openoa.core.db import Database
 from openoa.core.jobs import Claimed, batch_job, job
+from openoa.core.settings import get_settings
 from openoa.messaging import service
 
 # Small enough that two workers claiming in turn both get chunks of one send.
@@ -19,10 +20,11 @@ CHUNKS_PER_BATCH = 4
 
 
 @job(service.FAN_OUT_JOB)
-def fan_out(db: Database, *, send_id: int, chunk_size: int = service.CHUNK_SIZE) -> None:
-    """Start send ``send_id``: its targets, its random pick and its chunks, each queued as a job."""
+def fan_out(db: Database, *, send_id: int, chunk_size: int | None = None) -> None:
+    """Start send ``send_id``: its targets, its random pick and its chunks (``OPENOA_FAN_OUT_CHUNK_SIZE``
+    friends each unless given), each queued as a job."""
     with db.scope() as session:
-        service.start_fan_out(session, send_id, chunk_size)
+        service.start_fan_out(session, send_id, chunk_size or get_settings().fan_out_chunk_size)
 
 
 @job(service.FAN_OUT_CHUNK_JOB)

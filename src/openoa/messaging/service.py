@@ -50,7 +50,6 @@ from openoa.webhooks.service import consume_reply_token
 
 FAN_OUT_JOB = "messaging.fan_out"
 FAN_OUT_CHUNK_JOB = "messaging.fan_out_chunk"
-CHUNK_SIZE = 25_000
 RETRY_KEY_HOURS = 24
 USER_ID = re.compile(r"U[0-9a-f]{32}")
 CHAT_ID = re.compile(r"[UCR][0-9a-f]{32}")
@@ -445,7 +444,7 @@ def _count_usage(session: Session, account: AccountTerms, amount: int, at: datet
         queries.ADD_USAGE.scalar(session, **values)
 
 
-def start_fan_out(session: Session, send_id: int, chunk_size: int = CHUNK_SIZE) -> int:
+def start_fan_out(session: Session, send_id: int, chunk_size: int) -> int:
     """Fix what a broadcast or narrowcast delivers as it starts, once: its target count, its random
     pick and the chunks it is written in, each queued as a job workers may share; or its failure
     (errorCode 5 decided at acceptance; 2 under the privacy floor). Returns the chunks made."""
