@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from openoa.accounts.models import OfficialAccount
 from openoa.accounts.rules import Role
 from openoa.billing import service as billing
 from openoa.billing.models import MessageUsage
@@ -20,12 +21,13 @@ from openoa.core.errors import Invalid, NotAllowed, NotFound
 from openoa.core.jobs import run_due_jobs
 from openoa.friends.models import Friendship
 from openoa.messaging import jobs as _jobs  # noqa: F401  (registers messaging.fan_out)
+from openoa.messaging import service as messaging
 from openoa.messaging.models import Delivery, Send
 from openoa.messaging.service import MonthlyLimitReached
 from tests import factories
 from tests.accounts.test_service import join
 from tests.api.bots import Bot, make_bot
-from tests.messaging.crowd import add_friends
+from tests.messaging.crowd import add_friends, context
 
 
 @pytest.fixture
@@ -55,6 +57,31 @@ def test_r_brd_r_msg_02_a_broadcast_reaches_every_friend_once_and_is_counted(db:
     with db.scope() as s:
         recent = broadcasts.composer(s, admin(bot), bot.account.id).recent
     assert [(b.text, b.status, b.success_count) for b in recent] == [("Sale today ☕", "succeeded", 30)]
+
+
+def test_the_console_lists_a_bots_broadcasts_and_narrowcasts_with_their_progress(db: Database, bot: Bot):
+    with db.scope() as s:
+        s.get_one(OfficialAccount, bot.account.id).package = "pro"
+        add_friends(s, bot.account.id, 40)
+        ctx = context(s, bot)
+        messaging.broadcast(s, ctx, request_id="api-bc", messages=[{"type": "text", "text": "From the bot"}])
+        messaging.narrowcast(s, ctx, request_id="api-nc", messages=[{"type": "sticker", "packageId": "446",
+                                                                       "stickerId": "1988"}], limit={"max": 10})
+        broadcasts.send_broadcast(s, admin(bot), bot.account.id, text="From the console", max_recipients="5")
+        push = messaging.push(s, ctx, request_id="api-push", to="U" + "0" * 32, messages=[{"type": "text",
+                                                                                          "text": "one"}])
+    with db.scope() as s:
+        waiting = broadcasts.composer(s, admin(bot), bot.account.id).recent
+    assert [(b.sent_from, b.text, b.status, b.in_flight, b.max_recipients) for b in waiting] == [
+        ("Console", "From the console", "waiting", True, 5),
+        ("Messaging API narrowcast", "(sticker message)", "waiting", True, 10),
+        ("Messaging API broadcast", "From the bot", "waiting", True, None)]  # never a push
+    assert push.request_id not in {b.request_id for b in waiting}
+    run_due_jobs(db)
+    with db.scope() as s:
+        done = broadcasts.composer(s, admin(bot), bot.account.id).recent
+    assert [(b.status, b.in_flight, b.success_count, b.target_count) for b in done] == [
+        ("succeeded", False, 5, 5), ("succeeded", False, 10, 10), ("succeeded", False, 40, 40)]
 
 
 def test_r_brd_02_a_maximum_volume_picks_that_many_at_random(db: Database, bot: Bot):

@@ -8,6 +8,10 @@ from openoa.messaging import rules as messages
 TEXT_MAX = messages.TEXT_MAX
 CONSOLE_BROADCAST = "console_broadcast"
 RECENT_SHOWN = 20
+# What the console lists as broadcasts: its own, and a bot's broadcasts and narrowcasts through the
+# Messaging API (the same sends a bot follows through progress), each with who sent it.
+SENT_FROM = {CONSOLE_BROADCAST: "Console", "broadcast": "Messaging API broadcast",
+             "narrowcast": "Messaging API narrowcast"}
 
 
 def text_problem(text: str) -> str | None:

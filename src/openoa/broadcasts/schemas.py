@@ -19,11 +19,13 @@ class BroadcastIn(BaseModel):
 
 class BroadcastOut(BaseModel):
     request_id: str
+    sent_from: str = Field(description="Console, Messaging API broadcast or Messaging API narrowcast")
     text: str
     status: str = Field(description="waiting, sending, succeeded or failed")
     target_count: int
     success_count: int
     max_recipients: int | None
+    in_flight: bool = Field(description="Still waiting or sending: its counts move")
     accepted_at: datetime
     completed_at: datetime | None
 

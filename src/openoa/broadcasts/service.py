@@ -25,10 +25,13 @@ from openoa.messaging.schemas import message_json, parse_messages
 
 def _out(send: Send) -> BroadcastOut:
     first = send.messages[0] if send.messages else {}
-    return BroadcastOut(request_id=send.request_id, text=str(first.get("text", "")), status=send.status,
-                        target_count=send.target_count, success_count=send.success_count,
-                        max_recipients=send.recipients.get("narrowcast", {}).get("requested_max"),
-                        accepted_at=send.accepted_at,
+    spec = send.recipients.get("narrowcast") or {}
+    requested = spec.get("requested_max") if send.kind == rules.CONSOLE_BROADCAST else send.max_recipients
+    text = first.get("text") if first.get("type") == "text" else f"({first.get('type', 'no')} message)"
+    return BroadcastOut(request_id=send.request_id, sent_from=rules.SENT_FROM.get(send.kind, send.kind),
+                        text=str(text), status=send.status, target_count=send.target_count,
+                        success_count=send.success_count, max_recipients=requested,
+                        in_flight=messaging.in_flight(send), accepted_at=send.accepted_at,
                         completed_at=send.completed_at)
 
 
@@ -38,7 +41,7 @@ def composer(session: Session, actor: Actor, account_id: int) -> ComposerOut:
     terms = billing_service.terms_now(account)
     reach = int(session.execute(friend_queries.friend_counts(account.id)).one().target_reach or 0)
     used = billing_service.month_use(session, account)
-    recent = session.scalars(select(Send).where(Send.account_id == account.id, Send.kind == rules.CONSOLE_BROADCAST)
+    recent = session.scalars(select(Send).where(Send.account_id == account.id, Send.kind.in_(list(rules.SENT_FROM)))
                              .order_by(Send.id.desc()).limit(rules.RECENT_SHOWN)).all()
     return ComposerOut(account=accounts.account_out(account, role), target_reach=reach,
                        can_see_billing=role_allows(role, Permission.BILLING),

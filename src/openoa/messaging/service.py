@@ -533,6 +533,11 @@ class _Terms:
     timezone: str
 
 
+def in_flight(send: Send) -> bool:
+    """Whether the send is still being delivered (its progress moves)."""
+    return send.status in (WAITING, SENDING)
+
+
 def _fail(session: Session, send: Send, error_code: int) -> None:
     send.status, send.completed_at = FAILED, clock.now()
     send.error_code, send.failed_description = error_code, rules.FAILED_DESCRIPTIONS[error_code]
