@@ -3,6 +3,7 @@ signed, once, and is recorded once; a failure is recorded and redelivered as whe
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -52,6 +53,24 @@ def test_style_7b_a_batch_run_twice_sends_and_records_each_attempt_once(db, sess
     assert settled == [{}, {}]
     assert len(bot.received) == 3
     assert len(_deliveries(session)) == 3
+
+
+def test_an_attempt_whose_worker_died_goes_again_marked_as_a_redelivery(db, session, acc, bot: Receiver):
+    """The worker may have posted before it died: the run again says so, with the same event ID
+    (BENCHMARKS B5: duplicates only under one webhookEventId, with isRedelivery true)."""
+    _follows(session, acc, 2)
+    first = claim(db, "dead", limit=64, name=webhooks.DELIVER_JOB)
+    webhook_jobs.deliver_batch(db, first)  # posted; the worker dies before recording anything
+    bot.wait_for(2)
+    held = [dataclasses.replace(item, attempt=item.attempt + 1) for item in first]  # claimed again
+    webhook_jobs.deliver_batch(db, held).complete(lambda _session, _errors: None)
+    got = bot.wait_for(4)
+    by_event: dict[str, list[bool]] = {}
+    for delivered in got:
+        event = delivered.body["events"][0]
+        by_event.setdefault(event["webhookEventId"], []).append(event["deliveryContext"]["isRedelivery"])
+    assert sorted(by_event.values()) == [[False, True], [False, True]]
+    assert [(d.attempt, d.is_redelivery) for d in _deliveries(session)] == [(1, True), (1, True)]
 
 
 def test_a_failure_in_a_batch_is_recorded_and_redelivered_the_rest_succeed(db, session, owner, acc, clock,

@@ -52,9 +52,11 @@ def _renew_reply_tokens(session: Session, tokens: list[str]) -> None:
         session.execute(update(ReplyToken), renewed)
 
 
-def prepare_deliveries(session: Session, attempts: list[Attempt]) -> dict[Attempt, Delivery]:
+def prepare_deliveries(session: Session, attempts: list[Attempt],
+                       resumed: frozenset[Attempt] = frozenset()) -> dict[Attempt, Delivery]:
     """The attempts there is something to send for, signed and ready; the others are left out
-    (already made, event gone, or webhooks no longer going out)."""
+    (already made, event gone, or webhooks no longer going out). ``resumed``: attempts whose job
+    ran before (its worker died), which may have reached the bot already: sent as redeliveries."""
     recorded = _recorded(session, attempts)
     wanted = [a for a in dict.fromkeys(attempts) if a not in recorded]
     if not wanted:
@@ -75,17 +77,19 @@ def prepare_deliveries(session: Session, attempts: list[Attempt]) -> dict[Attemp
             continue
         if payload.get("replyToken"):
             tokens.append(payload["replyToken"])
-        body = rules.envelope(channel.bot_user_id, [rules.as_delivered(payload, is_redelivery=attempt > 1)])
+        again = attempt > 1 or (event_pk, attempt) in resumed
+        body = rules.envelope(channel.bot_user_id, [rules.as_delivered(payload, is_redelivery=again)])
         ready[(event_pk, attempt)] = Delivery(event_pk=event_pk, account_id=account_id, attempt=attempt,
                                               url=channel.webhook_url, body=body,
-                                              headers=rules.request_headers(channel.channel_secret, body))
+                                              headers=rules.request_headers(channel.channel_secret, body),
+                                              is_redelivery=again)
     _renew_reply_tokens(session, tokens)
     return ready
 
 
 def _row(delivery: Delivery, outcome: PostOutcome) -> dict[str, object]:
     return {"event_id": delivery.event_pk, "account_id": delivery.account_id, "attempt": delivery.attempt,
-            "is_redelivery": delivery.attempt > 1, "endpoint": delivery.url, "status_code": outcome.status_code,
+            "is_redelivery": delivery.is_redelivery, "endpoint": delivery.url, "status_code": outcome.status_code,
             "reason": None, "detail": outcome.detail or None, "duration_ms": int(outcome.seconds * 1000),
             "attempted_at": clock.now()}
 

@@ -70,13 +70,17 @@ def deliver_batch(db: Database, claimed: list[Claimed]) -> Sending:
     once complete, records them. A job whose payload is unreadable fails alone."""
     errors: dict[int, str] = {}
     attempts: list[tuple[int, int]] = []
+    resumed: set[tuple[int, int]] = set()
     for item in claimed:
         try:
             attempts.append((int(item.payload["event_id"]), int(item.payload.get("attempt", 1))))
         except (KeyError, TypeError, ValueError) as exc:
             errors[item.id] = f"bad payload: {exc!r}"
+            continue
+        if item.attempt > 1:  # claimed before by a worker that never finished it: it may have sent
+            resumed.add(attempts[-1])
     with db.scope() as session:
-        deliveries = list(batch.prepare_deliveries(session, attempts).values())
+        deliveries = list(batch.prepare_deliveries(session, attempts, frozenset(resumed)).values())
     outcomes = None
     if deliveries:
         outcomes = submit_all(current_webhook_sender(), [(d.url, d.body, d.headers) for d in deliveries],

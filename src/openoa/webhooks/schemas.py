@@ -94,3 +94,6 @@ class Delivery:
     url: str
     body: bytes
     headers: dict[str, str]
+    # A retry after a redelivery setting's back-off, or a run again after a worker died with the
+    # attempt in hand (it may have gone out): the bot is told it may have seen the event.
+    is_redelivery: bool = False

@@ -159,7 +159,8 @@ def prepare_delivery(session: Session, event_pk: int, attempt: int) -> Delivery 
         _renew_reply_token(session, event.payload["replyToken"])
     body = rules.envelope(channel.bot_user_id, [rules.as_delivered(event.payload, is_redelivery=is_redelivery)])
     return Delivery(event_pk=event.id, account_id=event.account_id, attempt=attempt, url=channel.webhook_url,
-                    body=body, headers=rules.request_headers(channel.channel_secret, body))
+                    body=body, headers=rules.request_headers(channel.channel_secret, body),
+                    is_redelivery=is_redelivery)
 
 
 def record_delivery(session: Session, delivery: Delivery, outcome: PostOutcome) -> WebhookDelivery | None:
@@ -170,7 +171,7 @@ def record_delivery(session: Session, delivery: Delivery, outcome: PostOutcome) 
     """
     reason = rules.failure_reason(outcome.status_code, outcome.failure)
     attempt = WebhookDelivery(event_id=delivery.event_pk, account_id=delivery.account_id,
-                              attempt=delivery.attempt, is_redelivery=delivery.attempt > 1,
+                              attempt=delivery.attempt, is_redelivery=delivery.is_redelivery,
                               endpoint=delivery.url, status_code=outcome.status_code,
                               reason=reason.value if reason else None,
                               detail=outcome.detail or None, duration_ms=int(outcome.seconds * 1000),
