@@ -23,4 +23,6 @@ PG_PORT=$(_pg_free_port)
 _pg_as_owner "$bindir/pg_ctl" --pgdata="$PG_ROOT/data" --log="$PG_ROOT/server.log" --wait --timeout=60 --silent \
     -o "-h 127.0.0.1 -p $PG_PORT -k $PG_ROOT -c max_connections=200" start >/dev/null 2>&1 \
     || { cat "$PG_ROOT/server.log" >&2; exit 1; }
-BENCH_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres" "$@"
+# B5 restarts the server mid-run: it needs pg_ctl and the data folder (run as the owner when root).
+BENCH_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres" BENCH_PG_CTL="$bindir/pg_ctl" \
+    BENCH_PG_DATA="$PG_ROOT/data" "$@"
