@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 _sends = sa.table('sends', sa.column('id', sa.Integer), sa.column('status', sa.String),
                   sa.column('cursor', sa.Integer), sa.column('upper_user_id', sa.Integer),
-                  sa.column('chunks_left', sa.Integer))
+                  sa.column('chunks_left', sa.Integer), sa.column('accepted_at', openoa.core.db.UTCDateTime()))
 _chunks = sa.table('send_chunks', sa.column('id', sa.Integer), sa.column('send_id', sa.Integer),
                    sa.column('after_user_id', sa.Integer), sa.column('upto_user_id', sa.Integer),
                    sa.column('done', sa.Boolean))
@@ -45,15 +45,17 @@ def upgrade() -> None:
                               sqlite_where=sa.text('active IS 0'), postgresql_where=sa.text('active IS false'))
 
     # A send caught mid-fan-out by the upgrade goes on as one chunk from its old checkpoint.
+    # Its job is due since the send was accepted (a time in the past whatever the clock says).
     bind = op.get_bind()
-    now = sa.func.current_timestamp()
-    for send_id, cursor, upper in bind.execute(sa.select(_sends.c.id, _sends.c.cursor, _sends.c.upper_user_id)
-                                               .where(_sends.c.status == 'sending')).all():
+    for send_id, cursor, upper, accepted in bind.execute(
+            sa.select(_sends.c.id, _sends.c.cursor, _sends.c.upper_user_id, _sends.c.accepted_at)
+            .where(_sends.c.status == 'sending')).all():
         bind.execute(_chunks.insert().values(send_id=send_id, after_user_id=cursor, upto_user_id=upper, done=False))
         chunk_id = bind.execute(sa.select(_chunks.c.id).where(_chunks.c.send_id == send_id)).scalar_one()
         bind.execute(_sends.update().where(_sends.c.id == send_id).values(chunks_left=1))
         bind.execute(_jobs.insert().values(name='messaging.fan_out_chunk', payload={'chunk_id': chunk_id},
-                                           state='queued', run_at=now, attempts=0, max_attempts=10, created_at=now))
+                                           state='queued', run_at=accepted, attempts=0, max_attempts=10,
+                                           created_at=accepted))
 
     # SQLite cannot drop a column that way and keep it cheap for the big table; sends is small.
     with op.batch_alter_table('sends', schema=None, recreate='never') as batch_op:

@@ -116,4 +116,7 @@ def publish_after_commit(session: Session, topics: Iterable[str], notice: dict[s
 def publish_people_after_commit(session: Session, after_user_id: int, upto_user_id: int,
                                 notice: dict[str, Any]) -> None:
     """Tell the online people with a user id in (after, upto] once ``session`` has committed."""
-    on_commit(session, lambda: hub.publish_to_people_in(after_user_id, upto_user_id, notice))
+    def tell() -> None:
+        hub.publish_to_people_in(after_user_id, upto_user_id, notice)
+
+    on_commit(session, tell)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     Integer,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -270,13 +271,13 @@ def end_loading(send_id: int, account_id: int, after_user_id: int, upto_user_id:
             .values(loading_until=None))
 
 
-_chunks = SendChunk.__table__
+_chunks = cast(Table, SendChunk.__table__)
 CLAIM_CHUNK = (update(_chunks).where(_chunks.c.id == bindparam("chunk_id"), _chunks.c.done.is_(False))
                .values(done=True).returning(_chunks.c.send_id, _chunks.c.after_user_id, _chunks.c.upto_user_id))
 """Mark chunk ``chunk_id`` done unless it is; returns (send_id, after, upto) when this call did. Its
 row lock keeps a second worker out of the chunk until the first commits (then it finds it done)."""
 
-_sends = Send.__table__
+_sends = cast(Table, Send.__table__)
 _LAST_CHUNK = _sends.c.chunks_left <= 1
 CHUNK_DONE = (update(_sends).where(_sends.c.id == bindparam("b_send_id"))
               .values(success_count=_sends.c.success_count + bindparam("b_written", type_=Integer()),

@@ -10,10 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import CursorResult, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -428,7 +428,16 @@ def reply(session: Session, bot: BotContext, *, request_id: str, reply_token: st
 
 # ---------------------------------------------------------------- fan-out
 
-def _count_usage(session: Session, account: AccountTerms, amount: int, at: datetime | None = None) -> None:
+class AccountZone(Protocol):
+    """What counting usage reads of an account: which one, and its timezone (for the day)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+def _count_usage(session: Session, account: AccountZone, amount: int, at: datetime | None = None) -> None:
     """Add ``amount`` counted messages to the day (account's timezone) of ``at``, default now."""
     day = billing.day_of(at or clock.now(), account.timezone)
     values = {"b_account_id": account.id, "b_year": day.year, "b_month": day.month, "b_day": day.day,
@@ -508,9 +517,10 @@ def fan_out_chunk(session: Session, chunk_id: int) -> int:
     targeting = [] if spec is None else queries.narrowcast_targeting(spec, as_of=send.accepted_at)
     pick = None if send.pick_threshold is None or send.seed is None else (send.seed, send.pick_threshold)
     # preserve_rowcount: without it SQLAlchemy hands back -1 for an INSERT on psycopg.
-    written = session.execute(queries.fan_out_rows(send.id, send.account_id, after, upto, now=clock.now(),
-                                                   targeting=targeting, pick=pick),
-                              execution_options={"preserve_rowcount": True}).rowcount
+    result = session.execute(queries.fan_out_rows(send.id, send.account_id, after, upto, now=clock.now(),
+                                                  targeting=targeting, pick=pick),
+                             execution_options={"preserve_rowcount": True})
+    written = cast(CursorResult[Any], result).rowcount
     if written:
         if send.counted:
             # Charged to the month the send was accepted in (and checked against), even when a
