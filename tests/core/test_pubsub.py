@@ -76,3 +76,18 @@ def test_publish_after_commit_waits_for_the_commit_and_is_dropped_on_rollback(db
             hub.unsubscribe(subscription)
 
     assert run_in_own_loop(run) == [{"n": "committed"}]
+
+
+def test_a_range_notice_reaches_only_online_people_inside_the_range() -> None:
+    local = Hub()
+
+    async def listen() -> tuple[int, list[int]]:
+        subscriptions = {n: local.subscribe(person_topic(n)) for n in (10, 11, 20, 21)}
+        other = local.subscribe("account:11")  # not a person: never matched by a range
+        offered = local.publish_to_people_in(10, 20, {"type": "messages"})
+        await asyncio.sleep(0)
+        for subscription in [*subscriptions.values(), other]:
+            local.unsubscribe(subscription)
+        return offered, sorted(n for n, s in subscriptions.items() if s.queue.qsize())
+
+    assert run_in_own_loop(listen) == (2, [11, 20])  # (after, upto]: 10 is outside, 20 inside

@@ -20,6 +20,7 @@ from openoa.messaging.models import Delivery, Send, SendChunk
 from openoa.users.models import User
 from tests import factories
 from tests.api.bots import Bot, make_bot
+from tests.api.notices import heard
 from tests.messaging.crowd import add_friends, chunks_to_do, context
 
 TEXT = [{"type": "text", "text": "Hello everyone"}]
@@ -212,3 +213,20 @@ def test_style_7d_a_fan_out_chunk_costs_the_same_statements_for_ten_or_a_thousan
     jobs.fan_out(db, send_id=small_2, chunk_size=10)
     jobs.fan_out(db, send_id=big, chunk_size=1000)
     assert _statements(db, _chunks(db, small_2)[0]) == _statements(db, _chunks(db, big)[0]) <= 6
+
+
+def test_a_chunk_tells_online_recipients_after_its_commit_and_no_one_when_it_fails(db: Database, bot: Bot):
+    send_id, user_ids = _broadcast(db, bot, 40)
+    jobs.fan_out(db, send_id=send_id, chunk_size=20)
+    first, second = _chunks(db, send_id)
+    inside, outside = user_ids[5], user_ids[30]  # in the first chunk's range, and in the second's
+
+    def failing() -> None:
+        with _crash_on(db, "UPDATE sends"), pytest.raises(Crash):
+            jobs.fan_out_chunk(db, chunk_id=first)
+
+    assert heard(inside, failing)[1] == []  # rolled back: no one is told
+    assert heard(inside, lambda: jobs.fan_out_chunk(db, chunk_id=first))[1] == [
+        {"type": "messages", "accountId": bot.account.id}]
+    assert heard(outside, lambda: jobs.fan_out_chunk(db, chunk_id=second))[1] != []
+    assert heard(outside, lambda: jobs.fan_out_chunk(db, chunk_id=second))[1] == []  # a replay writes nothing
