@@ -92,8 +92,8 @@ class Command:
 def commands(scratch_database_url: str, tmp_path: Path) -> Iterator[Callable[..., Command]]:
     made: list[Command] = []
 
-    def make(kind: str, name: str | None = None) -> Command:
-        argv = ["worker"] if kind == "worker" else ["serve", "--port", str(free_port())]
+    def make(kind: str, name: str | None = None, *options: str) -> Command:
+        argv = ["worker", *options] if kind == "worker" else ["serve", "--port", str(free_port())]
         made.append(Command(scratch_database_url, tmp_path, argv, name or kind))
         return made[-1]
 
@@ -241,7 +241,8 @@ def test_two_workers_share_one_send_with_no_duplicate_and_no_gap_even_when_one_i
     db = Database.from_url(scratch_database_url)
     try:
         bot, user_ids = _big_account(db)
-        first, second = commands("worker", "first"), commands("worker", "second")
+        # Two jobs per claim, so one worker's loops cannot take every chunk before the other looks.
+        first, second = commands("worker", "first", "--batch", "2"), commands("worker", "second", "--batch", "2")
         holders: set[str] = set()
         done = threading.Event()
 
@@ -253,8 +254,10 @@ def test_two_workers_share_one_send_with_no_duplicate_and_no_gap_even_when_one_i
                 time.sleep(0.002)
 
         watcher = threading.Thread(target=watch, daemon=True)
-        first.start()
-        second.start()
+        for worker in (first, second):
+            worker.start()
+        for worker in (first, second):  # both polling before the send is accepted
+            wait_until(lambda worker=worker: "running" in worker.output(), 60, f"{worker.name} to start")
         with db.scope() as s:
             service.broadcast(s, context(s, bot), request_id="shared", messages=TEXT)
         send_id = _send_id(db, "shared")
