@@ -43,20 +43,17 @@ from openoa.messaging.models import SENDING, SUCCEEDED, WAITING, Delivery, Send,
 from openoa.users.models import User
 
 
-def _reachable(account_id: int, user_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+def _reachable(account_id: int) -> list[ColumnElement[bool]]:
     # Friends who have not blocked the account and whose person is active (R-FRD: is_reachable).
-    conditions = [Friendship.account_id == account_id, Friendship.blocked.is_(False), User.active.is_(True)]
-    if user_ids is not None:
-        conditions.append(Friendship.user_id.in_(list(user_ids)))
-    return conditions
+    return [Friendship.account_id == account_id, Friendship.blocked.is_(False), User.active.is_(True)]
 
 
-def reachable_count(account_id: int, user_ids: Sequence[int] | None = None, *,
-                    targeting: Sequence[ColumnElement[bool]] = (), upper_user_id: int | None = None) -> Select[Any]:
-    """How many people a send to ``user_ids`` (all friends when None), narrowed by ``targeting``
-    and bounded by ``upper_user_id``, would reach now."""
+def reachable_count(account_id: int, *, targeting: Sequence[ColumnElement[bool]] = (),
+                    upper_user_id: int | None = None) -> Select[Any]:
+    """How many friends a broadcast or narrowcast, narrowed by ``targeting`` and bounded by
+    ``upper_user_id``, would reach now."""
     bound = [] if upper_user_id is None else [Friendship.user_id <= upper_user_id]
-    if user_ids is None and not targeting:
+    if not targeting:
         # Every friend: unblocked friendships counted on their covering index, less the few who
         # left (ix_users_inactive), a quarter of the time of looking up a million people (B1).
         unblocked = [Friendship.account_id == account_id, Friendship.blocked.is_(False), *bound]
@@ -65,7 +62,7 @@ def reachable_count(account_id: int, user_ids: Sequence[int] | None = None, *,
             select(User.id).where(User.active.is_(False)))).scalar_subquery())
         return select(everyone - gone)
     return (select(func.count()).select_from(Friendship).join(User, User.id == Friendship.user_id)
-            .where(*_reachable(account_id, user_ids), *targeting, *bound))
+            .where(*_reachable(account_id), *targeting, *bound))
 
 
 def _recipient(node: Mapping[str, Any]) -> ColumnElement[bool]:
@@ -140,7 +137,7 @@ def pick_threshold(account_id: int, upper_user_id: int, targeting: Sequence[Colu
     exactly ``count`` (the hash is a bijection, so there are no ties). One sort, run once per send."""
     order = pick_order(seed)
     return (select(order).select_from(Friendship).join(User, User.id == Friendship.user_id)
-            .where(*_reachable(account_id, None), *targeting, Friendship.user_id <= upper_user_id)
+            .where(*_reachable(account_id), *targeting, Friendship.user_id <= upper_user_id)
             .order_by(order).limit(1).offset(count - 1))
 
 
@@ -220,12 +217,6 @@ END_LOADING_OF = Prepared(update(Conversation)
 """Stop the loading animation in the chats of ``b_user_ids`` of ``b_account_id``: its message arrived."""
 
 
-def reachable_among(account_id: int, user_ids: Sequence[int]) -> Select[Any]:
-    """The people among ``user_ids`` (internal ids) the account can reach now, ascending."""
-    return (select(Friendship.user_id).join(User, User.id == Friendship.user_id)
-            .where(*_reachable(account_id, user_ids)).order_by(Friendship.user_id))
-
-
 def highest_friend(account_id: int) -> Select[Any]:
     """The highest internal user id among the account's friends: a broadcast's fixed upper bound."""
     return select(func.max(Friendship.user_id)).where(Friendship.account_id == account_id)
@@ -254,7 +245,7 @@ def fan_out_rows(send_id: int, account_id: int, after_user_id: int, upto_user_id
     picked = [] if pick is None else [pick_order(pick[0]) <= pick[1]]
     chosen = (select(literal(send_id), literal(account_id), Friendship.user_id, literal(now, Delivery.created_at.type))
               .select_from(Friendship).join(User, User.id == Friendship.user_id)
-              .where(*_reachable(account_id, None), Friendship.user_id > after_user_id,
+              .where(*_reachable(account_id), Friendship.user_id > after_user_id,
                      Friendship.user_id <= upto_user_id,
                      # The same range on users: PostgreSQL does not carry a range across the join
                      # and otherwise scans every person for each chunk (10k friends: 266 ms, not 12).
